@@ -1,0 +1,59 @@
+// The losses l of the single-neuron model f(x, y) = l(xy) (SPEC §1, Example 1 of the paper).
+//
+// Every loss is convex, even, 1-Lipschitz with l''(0) = 1, and provides
+//   d1(s) = l'(s),  d2(s) = l''(s),  q(s) = l'(s)/s  (with q(0) = 1; 0 < q <= 1 for all of them).
+// q is what the convergence rule and the quasi-static envelope need: GD contracts the small coordinate by
+// 1 - eta q(s) big^2 per step.
+#pragma once
+
+#include "eos/real.hpp"
+
+namespace eos {
+
+// l(s) = log(2 cosh s): the rescaled symmetrised logistic loss, l' = tanh, beta = 2.
+template <class T> struct Logistic {
+  T d1(T s) const { return math::tanh(s); }
+  T d2(T s) const {
+    const T t = math::tanh(s);
+    return T(1) - t * t;
+  }
+};
+
+// l(s) = sqrt(1 + s^2), beta = 2.
+template <class T> struct Sqrt {
+  T d1(T s) const { return s / math::sqrt(T(1) + s * s); }
+  T d2(T s) const {
+    const T r = math::sqrt(T(1) + s * s);
+    return T(1) / (r * r * r);
+  }
+};
+
+// Huber: s^2/2 on [-1, 1], |s| - 1/2 outside; l' = clip(s, -1, 1), beta = infinity.
+template <class T> struct Huber {
+  T d1(T s) const { return s > T(1) ? T(1) : (s < T(-1) ? T(-1) : s); }
+  T d2(T s) const { return math::abs(s) <= T(1) ? T(1) : T(0); }
+};
+
+// l_beta: s^2/2 - c|s|^(beta+2)/(beta+2) on |s| <= r, linear outside, with r = (beta+1)/beta and
+// c = (1/(beta+1)) (beta/(beta+1))^beta, so that l' is C^1 at r with l'(r) = 1 and l''(r) = 0.
+template <class T> struct Beta {
+  T beta, c, r;
+  explicit Beta(T beta_)
+      : beta(beta_),
+        c(math::pow(beta_ / (beta_ + T(1)), beta_) / (beta_ + T(1))),
+        r((beta_ + T(1)) / beta_) {}
+  T d1(T s) const {
+    const T a = math::abs(s);
+    if (a > r) return s > T(0) ? T(1) : T(-1);
+    return s * (T(1) - c * math::pow(a, beta));
+  }
+  T d2(T s) const {
+    const T a = math::abs(s);
+    return a > r ? T(0) : T(1) - c * (beta + T(1)) * math::pow(a, beta);
+  }
+};
+
+// q(s) = l'(s)/s, continuous at 0.
+template <class T, class Loss> inline T ratio(const Loss& loss, T s) { return s == T(0) ? T(1) : loss.d1(s) / s; }
+
+}  // namespace eos

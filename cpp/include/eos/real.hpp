@@ -1,0 +1,63 @@
+// The working precisions and the few functions the kernels need, one overload set per real type.
+//
+// Kernels are templates over T and call eos::math::tanh(x) etc.; overload resolution picks libm's
+// long double functions (tanhl, ...) or libquadmath's (tanhq, ...) so that every operation is carried out in
+// T itself. Nothing here may be compiled with -ffast-math: rounding exactly as IEEE says is the point.
+#pragma once
+
+#include <cmath>
+#include <limits>
+
+#ifdef EOS_HAVE_FLOAT128
+extern "C" {
+#include <quadmath.h>
+}
+#endif
+
+namespace eos {
+
+#ifdef EOS_HAVE_FLOAT128
+using float128 = __float128;
+#endif
+
+namespace math {
+
+// double and long double: the <cmath> overloads (in gnu++ mode libstdc++ also gives std::abs(__float128)).
+using std::abs;
+using std::erfc;
+using std::exp;
+using std::isfinite;
+using std::pow;
+using std::sqrt;
+using std::tanh;
+
+#ifdef EOS_HAVE_FLOAT128
+inline float128 erfc(float128 x) { return erfcq(x); }
+inline float128 exp(float128 x) { return expq(x); }
+inline bool isfinite(float128 x) { return finiteq(x); }
+inline float128 pow(float128 x, float128 y) { return powq(x, y); }
+inline float128 sqrt(float128 x) { return sqrtq(x); }
+inline float128 tanh(float128 x) { return tanhq(x); }
+#endif
+
+}  // namespace math
+
+// Constants evaluated in T (never rounded through double).
+template <class T> inline T pi() { return T(4) * std::atan(T(1)); }
+#ifdef EOS_HAVE_FLOAT128
+template <> inline float128 pi<float128>() { return M_PIq; }
+#endif
+
+// Unit in the last place at 1 (machine epsilon) of T.
+template <class T> inline T epsilon() { return std::numeric_limits<T>::epsilon(); }
+#ifdef EOS_HAVE_FLOAT128
+template <> inline float128 epsilon<float128>() { return FLT128_EPSILON; }
+#endif
+
+// Smallest positive normal number of T.
+template <class T> inline T tiny() { return std::numeric_limits<T>::min(); }
+#ifdef EOS_HAVE_FLOAT128
+template <> inline float128 tiny<float128>() { return FLT128_MIN; }
+#endif
+
+}  // namespace eos

@@ -1,0 +1,78 @@
+// Binding of the mean-model kernel: eos._core.mean_model.
+#include <limits>
+
+#include "eos/mean_model.hpp"
+#include "pybind.hpp"
+
+namespace eos::bind {
+namespace {
+
+template <class T>
+py::dict mean_model(const py::array& A0, const py::array& b0, const py::array& eta, const py::array& d,
+                    std::int64_t max_steps, std::int64_t record_every, int threads, const py::object& progress) {
+  using O = Out<T>;
+  const py::ssize_t n = A0.size();
+  const auto A0a = input<O>(A0, "A0", n), b0a = input<O>(b0, "b0", n);
+  const auto etaa = input<O>(eta, "eta", n), da = input<O>(d, "d", n);
+  Working<T> A(n), b(n);
+  load(A, A0a);
+  load(b, b0a);
+  const std::vector<T> eta_w = load<T>(etaa), d_w = load<T>(da);
+  auto steps = filled<std::int64_t>(n, 0), t_cross = filled<std::int64_t>(n, -1);
+  std::vector<std::uint8_t> status(std::size_t(n), kRunning);
+  const py::ssize_t n_records = record_every > 0 ? max_steps / record_every + 1 : 0;
+  py::object trajectory = py::none();
+  O* traj = nullptr;
+  if (record_every > 0) {
+    py::array_t<O> a({n, n_records, py::ssize_t(2)});
+    std::fill(a.mutable_data(), a.mutable_data() + a.size(), std::numeric_limits<O>::quiet_NaN());
+    traj = a.mutable_data();
+    trajectory = a;
+  }
+  MeanModelKernel<T, O> kernel{A.data, b.data, eta_w.data(), d_w.data(), steps.mutable_data(), status.data(),
+                               t_cross.mutable_data(), record_every, std::int64_t(n_records), traj};
+  drive(kernel, n, max_steps, threads, progress);
+
+  py::array_t<O> sharpness(n);
+  py::array_t<double> gap(n);
+  for (py::ssize_t i = 0; i < n; ++i) {
+    const std::size_t j = std::size_t(i);
+    const T lam = mean_model_sharpness<T>(A.data[j], d_w[j], Gauss<T>(b.data[j]));
+    sharpness.mutable_data()[i] = O(lam);
+    gap.mutable_data()[i] = double(T(2) / eta_w[j] - lam);
+  }
+  A.publish();
+  b.publish();
+  const py::tuple f = flags(status);
+  py::dict r;
+  r["A"] = A.out;
+  r["b"] = b.out;
+  r["steps"] = steps;
+  r["converged"] = f[0];
+  r["diverged"] = f[1];
+  r["sharpness"] = sharpness;
+  r["gap"] = gap;
+  r["t_cross"] = t_cross;
+  r["trajectory"] = trajectory;
+  return r;
+}
+
+}  // namespace
+
+void bind_mean_model(py::module_& m) {
+  m.def(
+      "mean_model",
+      [](const py::array& A0, const py::array& b0, const py::array& eta, const py::array& d,
+         const std::string& precision, std::int64_t max_steps, std::int64_t record_every, int threads,
+         const py::object& progress) {
+        return dispatch_precision(precision, [&]<class T>() {
+          return mean_model<T>(A0, b0, eta, d, max_steps, record_every, threads, progress);
+        });
+      },
+      py::arg("A0"), py::arg("b0"), py::arg("eta"), py::arg("d"), py::arg("precision"), py::arg("max_steps"),
+      py::arg("record_every"), py::arg("threads"), py::arg("progress"),
+      "GD on the mean model (A, b) for N chains. Inputs: 1-D contiguous arrays of float64 (precision "
+      "'double') or longdouble (otherwise), already validated by eos.mean_model. Returns a dict of arrays.");
+}
+
+}  // namespace eos::bind

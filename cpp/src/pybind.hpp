@@ -1,0 +1,120 @@
+// What every binding file shares: pybind11, the precision dispatch, numpy in/out, and the GIL-aware driver.
+#pragma once
+
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+
+#include <cstdint>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "eos/batch.hpp"
+#include "eos/real.hpp"
+
+namespace py = pybind11;
+
+namespace eos::bind {
+
+// The numpy type a working precision T is returned as: itself, or np.longdouble for float128 (rounded).
+template <class T> struct OutOf { using type = T; };
+#ifdef EOS_HAVE_FLOAT128
+template <> struct OutOf<float128> { using type = long double; };
+#endif
+template <class T> using Out = typename OutOf<T>::type;
+
+// Call f.template operator()<T>() with T chosen by the precision name.
+template <class F> decltype(auto) dispatch_precision(const std::string& precision, F&& f) {
+  if (precision == "double") return f.template operator()<double>();
+  if (precision == "longdouble") return f.template operator()<long double>();
+#ifdef EOS_HAVE_FLOAT128
+  if (precision == "float128") return f.template operator()<float128>();
+#endif
+  throw py::value_error("precision must be 'double', 'longdouble'" +
+                        std::string(
+#ifdef EOS_HAVE_FLOAT128
+                            " or 'float128'"
+#else
+                            " ('float128' needs a build with __float128 and libquadmath)"
+#endif
+                            ) +
+                        ", got '" + precision + "'");
+}
+
+// A contiguous 1-D input of exactly the numpy dtype of S; anything else is a TypeError naming the argument
+// (the Python layer converts, so a mismatch here is a bug in the caller, not something to silently cast).
+template <class S> py::array_t<S> input(const py::array& a, const char* name, py::ssize_t n) {
+  if (!py::isinstance<py::array_t<S>>(a) || a.ndim() != 1 || a.shape(0) != n ||
+      !(a.flags() & py::array::c_style))
+    throw py::type_error(std::string(name) + " must be a contiguous 1-D array of dtype " +
+                         std::string(py::str(py::dtype::of<S>())) + " and length " + std::to_string(n));
+  return py::reinterpret_borrow<py::array_t<S>>(a);
+}
+
+// n values of T, returned as an array of Out<T>: the output itself when T == Out<T>, else a buffer in T that
+// publish() rounds into the output at the end.
+template <class T> struct Working {
+  py::array_t<Out<T>> out;
+  std::vector<T> own;
+  T* data;
+  explicit Working(py::ssize_t n) : out(n) {
+    if constexpr (std::is_same_v<T, Out<T>>) {
+      data = out.mutable_data();
+    } else {
+      own.resize(std::size_t(n));
+      data = own.data();
+    }
+  }
+  void publish() {
+    if constexpr (!std::is_same_v<T, Out<T>>) {
+      auto* o = out.mutable_data();
+      for (std::size_t i = 0; i < own.size(); ++i) o[i] = Out<T>(own[i]);
+    }
+  }
+};
+
+// Copy an input of Out<T> into working precision T.
+template <class T> void load(Working<T>& w, const py::array_t<Out<T>>& in) {
+  const auto* p = in.data();
+  for (py::ssize_t i = 0; i < in.shape(0); ++i) w.data[i] = T(p[i]);
+}
+template <class T> std::vector<T> load(const py::array_t<Out<T>>& in) {
+  const auto* p = in.data();
+  return std::vector<T>(p, p + in.shape(0));
+}
+
+template <class S> py::array_t<S> filled(py::ssize_t n, S value) {
+  py::array_t<S> a(n);
+  std::fill(a.mutable_data(), a.mutable_data() + n, value);
+  return a;
+}
+
+// Run the kernel with the GIL released; between rounds take it back to honour Ctrl-C (KeyboardInterrupt)
+// and to call progress(steps_done, chains_running) if given.
+template <class Kernel>
+void drive(Kernel& kernel, std::int64_t n, std::int64_t max_steps, int threads, const py::object& progress) {
+  py::gil_scoped_release release;
+  run_batched(kernel, n, max_steps, threads, [&](std::int64_t done, std::int64_t running) {
+    py::gil_scoped_acquire acquire;
+    if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+    if (!progress.is_none()) progress(done, running);
+  });
+}
+
+// The two boolean outputs of a status array.
+inline py::tuple flags(const std::vector<std::uint8_t>& status) {
+  const auto n = py::ssize_t(status.size());
+  py::array_t<bool> converged(n), diverged(n);
+  auto* c = converged.mutable_data();
+  auto* d = diverged.mutable_data();
+  for (py::ssize_t i = 0; i < n; ++i) {
+    c[i] = status[std::size_t(i)] == kConverged;
+    d[i] = status[std::size_t(i)] == kDiverged;
+  }
+  return py::make_tuple(converged, diverged);
+}
+
+void bind_single_neuron(py::module_& m);
+void bind_mean_model(py::module_& m);
+
+}  // namespace eos::bind

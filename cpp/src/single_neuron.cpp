@@ -1,0 +1,131 @@
+// Binding of the single-neuron kernel: eos._core.single_neuron and eos._core.loss_derivatives.
+#include <cmath>
+#include <limits>
+
+#include "eos/single_neuron.hpp"
+#include "pybind.hpp"
+
+namespace eos::bind {
+namespace {
+
+// Call f(loss) with the loss object of T named by `name`.
+template <class T, class F> decltype(auto) with_loss(const std::string& name, double beta, F&& f) {
+  if (name == "logistic") return f(Logistic<T>{});
+  if (name == "sqrt") return f(Sqrt<T>{});
+  if (name == "huber") return f(Huber<T>{});
+  if (name == "beta") {
+    if (!(beta > 1) || !std::isfinite(beta)) throw py::value_error("beta must be a finite number > 1 for loss='beta'");
+    return f(Beta<T>(T(beta)));
+  }
+  throw py::value_error("loss must be one of 'logistic', 'sqrt', 'huber', 'beta', got '" + name + "'");
+}
+
+template <class T>
+py::dict single_neuron(const py::array& x0, const py::array& y0, const py::array& eta, const std::string& loss_name,
+                       double beta, std::int64_t max_steps, double band_lo, double band_hi,
+                       std::int64_t record_every, int threads, const py::object& progress) {
+  using O = Out<T>;
+  const py::ssize_t n = x0.size();
+  const auto x0a = input<O>(x0, "x0", n), y0a = input<O>(y0, "y0", n), etaa = input<O>(eta, "eta", n);
+  Working<T> x(n), y(n);
+  load(x, x0a);
+  load(y, y0a);
+  const std::vector<T> eta_w = load<T>(etaa);
+  auto steps = filled<std::int64_t>(n, 0), t_cross = filled<std::int64_t>(n, -1);
+  auto band_steps = filled<std::int64_t>(n, 0), flips = filled<std::int64_t>(n, 0);
+  std::vector<std::uint8_t> status(std::size_t(n), kRunning);
+  std::vector<T> s_cross(std::size_t(n), T(0));
+  const py::ssize_t n_records = record_every > 0 ? max_steps / record_every + 1 : 0;
+  py::object trajectory = py::none();
+  O* traj = nullptr;
+  if (record_every > 0) {
+    py::array_t<O> a({n, n_records, py::ssize_t(2)});
+    std::fill(a.mutable_data(), a.mutable_data() + a.size(), std::numeric_limits<O>::quiet_NaN());
+    traj = a.mutable_data();
+    trajectory = a;
+  }
+  py::array_t<O> sharpness(n);
+  py::array_t<double> gap(n), s_cross_out(n);
+
+  with_loss<T>(loss_name, beta, [&](const auto& loss) {
+    using Loss = std::decay_t<decltype(loss)>;
+    SingleNeuronKernel<T, Loss, O> kernel{loss, x.data, y.data, eta_w.data(), steps.mutable_data(), status.data(),
+                                          t_cross.mutable_data(), s_cross.data(), band_steps.mutable_data(),
+                                          flips.mutable_data(), T(band_lo), T(band_hi), record_every,
+                                          std::int64_t(n_records), traj};
+    drive(kernel, n, max_steps, threads, progress);
+    // Sharpness and the gap 2/eta - sharpness in T: the gap keeps its digits even when it is 1e-15 of 2/eta.
+    auto* sh = sharpness.mutable_data();
+    auto* gp = gap.mutable_data();
+    for (py::ssize_t i = 0; i < n; ++i) {
+      const T lam = single_neuron_sharpness<T>(loss, x.data[i], y.data[i]);
+      sh[i] = O(lam);
+      gp[i] = double(T(2) / eta_w[std::size_t(i)] - lam);
+    }
+    return 0;
+  });
+  x.publish();
+  y.publish();
+  auto* sc = s_cross_out.mutable_data();
+  const auto* tc = t_cross.data();
+  for (py::ssize_t i = 0; i < n; ++i)
+    sc[i] = tc[i] >= 0 ? double(s_cross[std::size_t(i)]) : std::numeric_limits<double>::quiet_NaN();
+  const py::tuple f = flags(status);
+  py::dict r;
+  r["x"] = x.out;
+  r["y"] = y.out;
+  r["steps"] = steps;
+  r["converged"] = f[0];
+  r["diverged"] = f[1];
+  r["sharpness"] = sharpness;
+  r["gap"] = gap;
+  r["t_cross"] = t_cross;
+  r["s_cross"] = s_cross_out;
+  r["band_steps"] = band_steps;
+  r["flips"] = flips;
+  r["trajectory"] = trajectory;
+  return r;
+}
+
+template <class T> py::tuple loss_derivatives(const py::array& s, const std::string& loss_name, double beta) {
+  using O = Out<T>;
+  const auto sa = input<O>(s, "s", s.size());
+  py::array_t<O> d1(sa.size()), d2(sa.size());
+  with_loss<T>(loss_name, beta, [&](const auto& loss) {
+    for (py::ssize_t i = 0; i < sa.size(); ++i) {
+      d1.mutable_data()[i] = O(loss.d1(T(sa.data()[i])));
+      d2.mutable_data()[i] = O(loss.d2(T(sa.data()[i])));
+    }
+    return 0;
+  });
+  return py::make_tuple(d1, d2);
+}
+
+}  // namespace
+
+void bind_single_neuron(py::module_& m) {
+  m.def(
+      "single_neuron",
+      [](const py::array& x0, const py::array& y0, const py::array& eta, const std::string& loss, double beta,
+         const std::string& precision, std::int64_t max_steps, double band_lo, double band_hi,
+         std::int64_t record_every, int threads, const py::object& progress) {
+        return dispatch_precision(precision, [&]<class T>() {
+          return single_neuron<T>(x0, y0, eta, loss, beta, max_steps, band_lo, band_hi, record_every, threads,
+                                  progress);
+        });
+      },
+      py::arg("x0"), py::arg("y0"), py::arg("eta"), py::arg("loss"), py::arg("beta"), py::arg("precision"),
+      py::arg("max_steps"), py::arg("band_lo"), py::arg("band_hi"), py::arg("record_every"), py::arg("threads"),
+      py::arg("progress"),
+      "GD on f(x, y) = l(xy) for N chains. Inputs: 1-D contiguous arrays of float64 (precision 'double') or "
+      "longdouble (otherwise), already validated by eos.single_neuron. Returns a dict of arrays.");
+  m.def(
+      "loss_derivatives",
+      [](const py::array& s, const std::string& loss, double beta, const std::string& precision) {
+        return dispatch_precision(precision, [&]<class T>() { return loss_derivatives<T>(s, loss, beta); });
+      },
+      py::arg("s"), py::arg("loss"), py::arg("beta"), py::arg("precision"),
+      "(l'(s), l''(s)) of the core's loss, evaluated in the working precision.");
+}
+
+}  // namespace eos::bind
