@@ -1,0 +1,39 @@
+"""Type stubs of the compiled core. Use eos.single_neuron / eos.mean_model: they validate and broadcast."""
+from typing import Any, Callable
+
+import numpy as np
+import numpy.typing as npt
+
+has_openmp: bool
+has_float128: bool
+longdouble_mantissa_bits: int
+
+def max_threads() -> int: ...
+def single_neuron(
+    x0: npt.NDArray[Any],
+    y0: npt.NDArray[Any],
+    eta: npt.NDArray[Any],
+    loss: str,
+    beta: float,
+    precision: str,
+    max_steps: int,
+    band_lo: float,
+    band_hi: float,
+    record_every: int,
+    threads: int,
+    progress: Callable[[int, int], None] | None,
+) -> dict[str, np.ndarray | None]: ...
+def loss_derivatives(
+    s: npt.NDArray[Any], loss: str, beta: float, precision: str
+) -> tuple[np.ndarray, np.ndarray]: ...
+def mean_model(
+    A0: npt.NDArray[Any],
+    b0: npt.NDArray[Any],
+    eta: npt.NDArray[Any],
+    d: npt.NDArray[Any],
+    precision: str,
+    max_steps: int,
+    record_every: int,
+    threads: int,
+    progress: Callable[[int, int], None] | None,
+) -> dict[str, np.ndarray | None]: ...
