@@ -89,3 +89,10 @@ def mean_model(A0, b0, eta, d, steps: int, dps: int = 50) -> dict:
         H = [[l2 * grad[i] * grad[j] + l1 * hess_s[i][j] for j in range(3)] for i in range(3)]
         lam = top_eig(H)
         return {"A": A, "b": b, "sharpness": lam, "gap": 2 / e - lam}
+
+
+def rel_err(value, ref) -> float:
+    """|value − ref| / |ref| evaluated at 50 digits (value: float64, np.longdouble or mpf)."""
+    with mp.workdps(50):
+        v = value if isinstance(value, mp.mpf) else exact(value)
+        return float(abs((v - ref) / ref))

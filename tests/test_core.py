@@ -1,0 +1,50 @@
+"""The raw bindings of eos._core: build facts, dtype discipline, and the losses against mpmath."""
+import mpmath as mp
+import numpy as np
+import pytest
+
+from eos import _core
+
+from mpref import exact, loss_d1, loss_d2
+
+LOSSES = [("logistic", 0.0), ("sqrt", 0.0), ("huber", 0.0), ("beta", 1.5), ("beta", 3.0), ("beta", 10.0)]
+PRECISIONS = ["double", "longdouble"] + (["float128"] if _core.has_float128 else [])
+
+
+def test_build_facts():
+    assert isinstance(_core.has_openmp, bool) and isinstance(_core.has_float128, bool)
+    assert _core.max_threads() >= 1
+    assert _core.longdouble_mantissa_bits == np.finfo(np.longdouble).nmant + 1
+
+
+@pytest.mark.parametrize("precision", PRECISIONS)
+@pytest.mark.parametrize("loss,beta", LOSSES)
+def test_loss_derivatives_match_mpmath(loss, beta, precision):
+    dtype = np.float64 if precision == "double" else np.longdouble
+    s = np.concatenate([-np.geomspace(1e-12, 40, 60), [0.0], np.geomspace(1e-12, 40, 60)]).astype(dtype)
+    d1, d2 = _core.loss_derivatives(s, loss, beta, precision)
+    eps = mp.mpf(float(np.finfo(dtype).eps))
+    for si, a, b in zip(s, d1, d2):
+        with mp.workdps(40):
+            r1, r2 = loss_d1(loss, exact(si), beta), loss_d2(loss, exact(si), beta)
+            # absolute error relative to the scale of l' (|l'| <= 1, l' ~ s near 0) and of l'' (<= 1)
+            assert abs(exact(a) - r1) <= 8 * eps * max(abs(r1), mp.mpf(1e-300)), (si, a, r1)
+            assert abs(exact(b) - r2) <= 8 * eps * max(abs(r2), abs(exact(si))) + 8 * eps, (si, b, r2)
+
+
+def test_inputs_must_have_the_working_dtype():
+    x = np.ones(3)
+    with pytest.raises(TypeError, match="x0 must be a contiguous 1-D array of dtype float128|x0 must be a contiguous 1-D array of dtype longdouble"):
+        _core.single_neuron(x, x.astype(np.longdouble), x.astype(np.longdouble), "logistic", 0.0, "longdouble", 1, 2.0, 2.5, 0, 1, None)
+    with pytest.raises(TypeError, match="eta must be a contiguous 1-D array of dtype float64 and length 3"):
+        _core.mean_model(x, x, x[:2], x, "double", 1, 0, 1, None)
+
+
+def test_unknown_names_are_value_errors():
+    x = np.ones(2)
+    with pytest.raises(ValueError, match="loss must be one of"):
+        _core.single_neuron(x, x, x, "hinge", 0.0, "double", 1, 2.0, 2.5, 0, 1, None)
+    with pytest.raises(ValueError, match="precision must be 'double', 'longdouble'"):
+        _core.mean_model(x, x, x, x, "half", 1, 0, 1, None)
+    with pytest.raises(ValueError, match="beta must be a finite number > 1"):
+        _core.loss_derivatives(x, "beta", 1.0, "double")
