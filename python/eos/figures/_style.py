@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")  # figures are files; never open a window
 import matplotlib.pyplot as plt  # noqa: E402
@@ -53,3 +54,24 @@ def save(fig, stem: Path) -> list[Path]:
     fig.savefig(paths[1])
     plt.close(fig)
     return paths
+
+
+#: the quasi-static envelope of the bouncing phase (Fig. 12's purple)
+ENVELOPE_COLOR = "#7B3294"
+#: the phases of an EoS run (Fig. 12): flow, bouncing, converging
+PHASE_COLORS = {"flow": GD_COLOR, "bouncing": "#E69F00", "converging": "#D55E00"}
+
+
+def save_csv(stem: Path, columns: dict, header_note: str = "") -> Path:
+    """Write equal-length 1-d ``columns`` (name -> array) to ``stem.csv``, full float64 precision; return the path.
+
+    ``header_note`` becomes a leading ``#`` comment line (units, parameters).
+    """
+    path = Path(stem).with_suffix(".csv")
+    names = list(columns)
+    table = np.column_stack([np.asarray(columns[n], dtype=float) for n in names])
+    with open(path, "w") as f:
+        if header_note:
+            f.write(f"# {header_note}\n")
+        np.savetxt(f, table, delimiter=",", header=",".join(names), comments="", fmt="%.17g")
+    return path
