@@ -4,12 +4,12 @@ from __future__ import annotations
 import numpy as np
 
 
-def newton(f, df, target, start, *, max_iter: int = 100):
+def newton(f, df, target, start, *, atol: float = 0.0, max_iter: int = 100):
     """Solve f(b) = target elementwise by Newton's method, for f increasing and convex or concave.
 
     For such f every Newton iterate after the first lies on one side of the root and moves monotonically
     towards it, so the iteration converges from any start in the domain; it stops per element once a step is
-    below a few ulps. Raises RuntimeError if some element has not converged after ``max_iter`` steps.
+    below a few ulps of the iterate plus ``atol`` (the absolute noise floor of f's evaluation, if any). Raises RuntimeError if some element has not converged after ``max_iter`` steps.
     """
     target, b = np.broadcast_arrays(np.asarray(target, dtype=float), np.asarray(start, dtype=float))
     b = b.copy()
@@ -20,7 +20,7 @@ def newton(f, df, target, start, *, max_iter: int = 100):
         step = (f(ba) - ta) / df(ba)
         new = ba - step
         b[active] = new
-        active[active] = np.abs(step) > 4 * eps * np.abs(new)
+        active[active] = np.abs(step) > 4 * eps * np.abs(new) + atol
         if not active.any():
             return b
     raise RuntimeError(f"Newton did not converge for {int(active.sum())} of {b.size} values")
