@@ -19,8 +19,9 @@ def choice(name: str, value: Any, allowed: Sequence[str]) -> str:
     return value
 
 
-def precision(value: Any) -> str:
-    allowed = ("double", "longdouble", "float128")
+def precision(value: Any, *, auto: bool = False) -> str:
+    """A working precision; with auto=True also "auto" (single_neuron's choice by expected accuracy)."""
+    allowed = ("double", "longdouble", "float128") + (("auto",) if auto else ())
     choice("precision", value, allowed)
     if value == "float128" and not _core.has_float128:
         raise ValueError(

@@ -68,6 +68,7 @@ def single_neuron(
     *,
     beta: float | None = None,
     precision: str = "longdouble",
+    digits: int | None = None,
     max_steps: int = 1_000_000,
     band: tuple[float, float] = (2.0, 2.5),
     record_every: int = 0,
@@ -90,6 +91,14 @@ def single_neuron(
     precision : {"longdouble", "double", "float128"}
         The arithmetic of every step. float128 (IEEE quad) exists where the build has libquadmath; its
         iterates are returned rounded to np.longdouble, its gap is rounded once from quad.
+        "auto" picks the cheapest of these expected to give the gap to `digits` significant digits: it runs
+        in double, estimates the error of each precision from that run with the model of README.d/precision.md
+        (relative gap error ≈ eps · (2/η)/gap · (60 + 0.04·steps)), and reruns in long double or float128 if
+        needed. The result's `precision` says which it picked (also logged at DEBUG level on the "eos" logger).
+        It raises ValueError if float128 is needed but not built, and warns (RuntimeWarning) if even float128
+        is not expected to reach `digits`.
+    digits : int, optional
+        For precision="auto" only: the significant digits of the gap wanted, 1 to 15 (default 3).
     max_steps : int
         Steps after which a run that has not converged stops (≥ 1).
     band : (float, float)
@@ -120,6 +129,21 @@ def single_neuron(
         beta = _validate.real("beta", beta, lower=1.0)
     elif beta is not None:
         raise ValueError(f"beta is only used by loss='beta'; got beta={beta!r} with loss={loss!r}")
+    precision = _validate.precision(precision, auto=True)
+    if precision == "auto" or digits is not None:
+        from ._precision import run_auto
+
+        if precision != "auto":
+            raise ValueError(
+                f"digits is only used by precision='auto'; got digits={digits!r} with precision={precision!r}"
+            )
+        digits = _validate.integer("digits", 3 if digits is None else digits, 1, 15)
+
+        def run(p: str) -> SingleNeuronResult:
+            return single_neuron(x0, y0, eta, loss, beta=beta, precision=p, max_steps=max_steps, band=band,
+                                 record_every=record_every, threads=threads, progress=progress)
+
+        return run_auto(run, eta, digits)
     precision = _validate.precision(precision)
     max_steps = _validate.integer("max_steps", max_steps, 1)
     record_every = _validate.integer("record_every", record_every, 0)
