@@ -9,7 +9,8 @@ def newton(f, df, target, start, *, atol: float = 0.0, max_iter: int = 100):
 
     For such f every Newton iterate after the first lies on one side of the root and moves monotonically
     towards it, so the iteration converges from any start in the domain; it stops per element once a step is
-    below a few ulps of the iterate plus ``atol`` (the absolute noise floor of f's evaluation, if any). Raises RuntimeError if some element has not converged after ``max_iter`` steps.
+    below a few ulps of the iterate (after which the quadratic convergence has
+    already made the error far smaller) plus ``atol`` (the absolute noise floor of f's evaluation, if any). Raises RuntimeError if some element has not converged after ``max_iter`` steps.
     """
     target, b = np.broadcast_arrays(np.asarray(target, dtype=float), np.asarray(start, dtype=float))
     b = b.copy()
@@ -20,7 +21,7 @@ def newton(f, df, target, start, *, atol: float = 0.0, max_iter: int = 100):
         step = (f(ba) - ta) / df(ba)
         new = ba - step
         b[active] = new
-        active[active] = np.abs(step) > 4 * eps * np.abs(new) + atol
+        active[active] = np.abs(step) > 32 * eps * np.abs(new) + atol
         if not active.any():
             return b
     raise RuntimeError(f"Newton did not converge for {int(active.sum())} of {b.size} values")

@@ -54,7 +54,11 @@ def g(b):
     g is positive, increasing, convex and log-concave, with g(b) → 0 as b → −∞ and g(b) − b → 0 as b → ∞.
     """
     b = np.asarray(b, dtype=float)
-    return d2g(b) + b * special.ndtr(b)
+    # For b < 0, φ(b) and b Φ(b) nearly cancel; with Mills' ratio Φ(−x)/φ(x) = √(π/2) erfcx(x/√2), x = −b,
+    # g = φ(b) (1 − x √(π/2) erfcx(x/√2)) keeps all but ~log10(x²) digits (φ + bΦ lost 1e-13 at b = −8).
+    x = np.maximum(-b, 0)
+    negative = d2g(b) * (1 - x * math.sqrt(math.pi / 2) * special.erfcx(x / math.sqrt(2)))
+    return np.where(b < 0, negative, d2g(b) + b * special.ndtr(b))
 
 
 def dg(b):
@@ -88,25 +92,26 @@ def g_inv(v):
 def kappa(b):
     """κ(b) = ∫₀ᵇ g/g' (Lemma 3), in closed form.
 
-    Since g/g' = b + φ(b)/Φ(b) and φ/Φ = (log Φ)', κ(b) = b²/2 + log(2Φ(b)) exactly. log(2Φ(b)) is evaluated
-    as log1p(erf(b/√2)) near 0 (full relative precision for tiny b, as b∞ of the flow is −O(1/d²)) and with
-    scipy's log_ndtr below (no underflow). κ is increasing and convex, κ(0) = 0, κ'(0) = g(0)/g'(0) = √(2/π).
+    Since g/g' = b + φ(b)/Φ(b) and φ/Φ = (log Φ)', κ(b) = b²/2 + log(2Φ(b)) exactly. Evaluated as
+    b²/2 + log1p(erf(b/√2)) for b > −1 (full relative precision for tiny b, as b∞ of the flow is −O(1/d²)) and
+    as log(erfcx(−b/√2)) below, the same quantity without the cancellation of b²/2 against log Φ(b).
+    κ is increasing and convex, κ(0) = 0, κ'(0) = g(0)/g'(0) = √(2/π), and κ(b) ≈ −log(|b|√(π/2)) as b → −∞.
     """
     b = np.asarray(b, dtype=float)
     near = b > -1
-    log_2phi = np.where(
+    return np.where(
         near,
-        np.log1p(special.erf(np.where(near, b, 0) / math.sqrt(2))),
-        math.log(2) + special.log_ndtr(np.where(near, -1, b)),
+        b * b / 2 + np.log1p(special.erf(np.where(near, b, 0) / math.sqrt(2))),
+        np.log(special.erfcx(-np.where(near, -1, b) / math.sqrt(2))),
     )
-    return b * b / 2 + log_2phi
 
 
 def kappa_inv(k):
     """The inverse of κ: the b with κ(b) = k (Newton on the convex increasing κ, from the right of the root).
 
-    κ(b) ≈ −log(|b|√(π/2)) → −∞ only logarithmically as b → −∞, so κ⁻¹(k) ≈ −e^{−k} for k ≪ 0; accurate for
-    k ≥ −10 (|b| ≲ 10⁴), far beyond the mean model's −A0²/(4d²).
+    κ(b) → −∞ only logarithmically as b → −∞, so κ⁻¹(k) ≈ −√(2/π) e^{−k} for k ≪ 0. Accurate for k ≥ −10
+    (|b| ≲ 2·10⁴, where κ' = b + φ/Φ still has digits left after its cancellation), far beyond the mean model's
+    −A0²/(4d²).
     """
     k = np.asarray(k, dtype=float)
     # κ(b) ≥ b²/2 for b ≥ 0, so √(2 max(k, 0)) lies right of the root; for k ≤ 0, 0 does.
@@ -114,8 +119,8 @@ def kappa_inv(k):
 
 
 def _dkappa(b):
-    """κ'(b) = g(b)/Φ(b) = b + φ(b)/Φ(b), the inverse Mills ratio taken in logs so that it never underflows."""
-    return b + np.exp(-b * b / 2 - math.log(_SQRT_2PI) - special.log_ndtr(b))
+    """κ'(b) = g(b)/Φ(b) = b + φ(b)/Φ(b), with φ/Φ = √(2/π)/erfcx(−b/√2) (no underflow for b ≪ 0)."""
+    return b + math.sqrt(2 / math.pi) / special.erfcx(-b / math.sqrt(2))
 
 
 def flow_bias_limit(A0, d):
