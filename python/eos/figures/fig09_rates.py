@@ -58,8 +58,11 @@ def _beta_label(beta: float) -> str:
 
 
 def _fit(eta, values, exponent_sign: float):
-    """Least-squares slope of log(values) on log(η) over η ≤ FIT_MAX (sign-flipped for decreasing laws)."""
+    """Least-squares slope of log(values) on log(η) over η ≤ FIT_MAX (sign-flipped for decreasing laws);
+    NaN, which fails every check, if fewer than three positive values remain."""
     sel = (eta <= FIT_MAX * (1 + 1e-9)) & np.isfinite(values) & (values > 0)
+    if sel.sum() < 3:
+        return np.nan
     slope = np.polyfit(np.log(eta[sel]), np.log(values[sel]), 1)[0]
     return exponent_sign * slope
 
