@@ -212,6 +212,32 @@ def summarize(rows: list[dict], model: dict) -> list[dict]:
     return out
 
 
+def markdown(rows: list[dict], summary: list[dict], model: dict) -> str:
+    """The tables of README.d/precision.md."""
+    out = ["| case | η | gap | steps (long double) | double | long double | float128 | reference |",
+           "|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        e = r["error"]
+        ref = "mpmath 50 digits" if r["reference"] == "mpmath" else "float128"
+        q = _fmt(e["float128"]) if e["float128"] is not None else "(reference)"
+        if r["reference"] == "mpmath" and e["float128"] is not None and e["float128"] <= 2.0**-53:
+            q = f"{q} ✱"
+        out.append(f"| {r['case']} | {r['eta']:g} | {r['ref_gap']:.4g} | {r['steps']['longdouble']:,} | "
+                   f"{_fmt(e['double'])} | {_fmt(e['longdouble'])} | {q} | {ref} |")
+    out += ["", "| case | smallest η run | double | long double | float128 |", "|---|---|---|---|---|"]
+    for case in dict.fromkeys(s["case"] for s in summary):
+        ss = {s["precision"]: s for s in summary if s["case"] == case}
+        cells = []
+        for p in PRECISIONS:
+            s = ss[p]
+            c = _fmt(s["smallest_tested_eta"], "{:g}")
+            if s["extrapolated_eta"] is not None:
+                c += f" (~{s['extrapolated_eta']:.1g}, ~{s['steps_at_extrapolated_eta']:.0e} steps)"
+            cells.append(c)
+        out.append(f"| {case} | {ss['double']['smallest_eta_run']:g} | " + " | ".join(cells) + " |")
+    return "\n".join(out)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--max-steps", type=float, default=1e7,
@@ -222,7 +248,13 @@ def main(argv: list[str] | None = None) -> int:
                     help="use the mpmath reference when the float128 run takes at most this many steps")
     ap.add_argument("--jobs", type=int, default=None, help="cases run concurrently (default: all cores)")
     ap.add_argument("--json", type=Path, help="also write every row, the fitted model and the summary here")
+    ap.add_argument("--markdown", action="store_true", help="also print the tables as markdown")
+    ap.add_argument("--from-json", type=Path, help="print the markdown tables of an earlier --json run and exit")
     args = ap.parse_args(argv)
+    if args.from_json:
+        d = json.loads(args.from_json.read_text())
+        print(markdown(d["rows"], d["summary"], d["model"]))
+        return 0
     max_steps = 1e6 if args.quick else args.max_steps
     jobs = args.jobs or eos._core.max_threads()
     if not eos._core.has_float128:
@@ -254,6 +286,8 @@ def main(argv: list[str] | None = None) -> int:
             cells.append(f"{tested + ext:>30}")
         print(f"{case:>9} {ss['double']['smallest_eta_run']:>14g} " + " ".join(cells))
     wall = time.perf_counter() - t0
+    if args.markdown:
+        print("\n" + markdown(rows, summary, model))
     print(f"\n# {wall:.0f} s")
     if args.json:
         args.json.write_text(json.dumps({"max_steps": max_steps, "model": model, "rows": rows, "summary": summary,

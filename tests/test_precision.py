@@ -59,7 +59,7 @@ def test_quad_gap_matches_mpmath(loss, beta, eta):
     if loss != "huber":  # huber is ill-conditioned (README.d/precision.md); at these η still to ~1e-26
         assert mpref.rel_err(ref40["gap"], ref["gap"]) < 1e-30
     assert mpref.rel_err(np.float64(q.gap), ref["gap"]) <= 2.0**-53
-    ulp = np.spacing(LD(q.y))
+    ulp = abs(np.spacing(LD(q.y)))
     assert abs(LD(q.y) - to_longdouble(ref["y"])) <= ulp
     for p in ("double", "longdouble"):
         r = eos.single_neuron(x0, y0, eta, loss, beta=beta, precision=p, max_steps=10**6)
@@ -218,3 +218,16 @@ def test_without_float128(monkeypatch):
     with pytest.raises(ValueError, match="needs precision='float128'.*__float128 and libquadmath"):
         eos.single_neuron(x0, y0, 0.01, "sqrt", precision="auto", digits=12)
     assert eos.single_neuron(x0, y0, 0.01, "sqrt", precision="auto").precision == "double"
+
+
+@pytest.mark.parametrize("factor", [0.8, 1.25])
+def test_quad_mean_model_matches_mpmath(factor):
+    """The mean model in float128 on both sides of η* = 8π/d²: b∞ is the reference's correctly rounded long
+    double (or one ulp off) and the gap is the reference's to float64 rounding."""
+    d = 20
+    eta = factor * 8 * np.pi / d**2
+    q = eos.mean_model(1.0, eta, d, precision="float128", max_steps=10**5)
+    assert q.converged
+    ref = mpref.mean_model(1.0, 0.0, eta, d, int(q.steps), dps=50)
+    assert abs(LD(q.b) - to_longdouble(ref["b"])) <= abs(np.spacing(LD(q.b)))
+    assert mpref.rel_err(np.float64(q.gap), ref["gap"]) <= 2.0**-53
