@@ -124,7 +124,7 @@ def check_gap(data) -> list[Check]:
         eta, gap = data[f"eta_{i}"], data[f"gap_{i}"]
         p, fitted = float(gap_exponent(beta)), _fit(eta, gap, 1)
         checks.append(Check(f"β = {_beta_label(beta)}: log-log slope of the gap vs η on η ≤ {FIT_MAX:g} "
-                            f"({eta.min():.2g} … {eta.max():.2g}) is 1/(β−1)", fitted, p, 0.15,
+                            f"({eta.min():.2g} … {eta.max():.2g}) is 1/(β−1)", fitted, p, "15% (relative)",
                             abs(fitted - p) <= 0.15 * p))
     ok = all(bool(np.all(data[f"converged_{i}"]) and np.all(data[f"gap_{i}"] > 0)) for i in range(len(data["betas"])))
     n = sum(data[f"eta_{i}"].size for i in range(len(data["betas"])))
@@ -219,7 +219,7 @@ def check_bounce(data) -> list[Check]:
         fitted, _ = _bounce_fit(beta, eta, steps)
         law = "log(1/η)/η²" if beta == 2 else f"η^-{q:.3g}"
         checks.append(Check(f"β = {_beta_label(beta)}: bouncing steps ∝ {law}: fitted exponent on η ≤ {FIT_MAX:g} "
-                            f"({eta.min():.2g} … {eta.max():.2g}) is β/(β−1) ∨ 2", fitted, q, 0.1,
+                            f"({eta.min():.2g} … {eta.max():.2g}) is β/(β−1) ∨ 2", fitted, q, "10% (relative)",
                             abs(fitted - q) <= 0.1 * q))
     return checks
 
