@@ -13,6 +13,7 @@
 //
 // Build and run (GCC, x86-64 with FMA):
 //   g++ -O3 -march=native -std=c++17 bench/dd_vs_quad.cpp -o /tmp/dd_vs_quad -lquadmath && /tmp/dd_vs_quad
+// -DDD_SLOPPY: QD's sloppy addition and a two-digit division (faster, less accurate dd).
 // Never build this with -ffast-math: the error-free transformations depend on IEEE rounding.
 #include <quadmath.h>
 
@@ -39,6 +40,11 @@ static inline dd two_prod(double a, double b) {
   return {p, std::fma(a, b, -p)};
 }
 static inline dd operator+(dd a, dd b) {  // the accurate ("IEEE") dd addition of QD
+#ifdef DD_SLOPPY  // QD's sloppy addition: faster, loses relative accuracy under cancellation
+  dd r = two_sum(a.hi, b.hi);
+  r.lo += a.lo + b.lo;
+  return quick_two_sum(r.hi, r.lo);
+#endif
   dd s = two_sum(a.hi, b.hi), t = two_sum(a.lo, b.lo);
   s.lo += t.hi;
   s = quick_two_sum(s.hi, s.lo);
@@ -58,6 +64,13 @@ static inline dd operator*(dd a, double b) {
   return quick_two_sum(p.hi, p.lo);
 }
 static inline dd operator/(dd a, dd b) {  // QD's accurate division: three quotient digits
+#ifdef DD_SLOPPY  // two quotient digits
+  {
+    double q1 = a.hi / b.hi;
+    dd r = a - b * q1;
+    return quick_two_sum(q1, r.hi / b.hi);
+  }
+#endif
   double q1 = a.hi / b.hi;
   dd r = a - b * q1;
   double q2 = r.hi / b.hi;
