@@ -41,6 +41,8 @@ EPS = {"double": 2.0**-52, "longdouble": float(np.finfo(np.longdouble).eps), "fl
 A, C = 60.0, 0.04
 #: relative errors no precision is assumed to beat, per loss (ill-conditioned dynamics)
 FLOOR = {"huber": 1e-5}
+#: the gap is returned as float64: its final rounding
+ROUNDING = 2.0**-53
 #: an estimate above this means the run's gap is not even good to a factor ~2: it cannot predict other rungs
 USABLE = 0.3
 
@@ -60,7 +62,7 @@ def expected_error(result, eta: np.ndarray, precision: str | None = None) -> flo
         return 0.0
     gap, steps, eta = gap[keep], steps[keep], eta[keep]
     with np.errstate(divide="ignore", invalid="ignore"):
-        err = np.where(gap > 0, EPS[precision] * (2 / eta) / gap * (A + C * steps), np.inf)
+        err = np.where(gap > 0, EPS[precision] * (2 / eta) / gap * (A + C * steps), np.inf) + ROUNDING
     worst = float(np.max(err))
     return max(worst, FLOOR.get(result.loss, 0.0))
 
