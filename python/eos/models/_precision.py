@@ -50,8 +50,8 @@ USABLE = 0.3
 def expected_error(result, eta: np.ndarray, precision: str | None = None) -> float:
     """The model's relative gap error for `result` run in `precision` (default: its own), worst over the runs.
 
-    Diverged runs are left out; a run whose gap is not positive counts as infinitely wrong (the EoS gap is
-    positive; a GF-regime gap is large and positive).
+    Diverged runs are left out; a gap of exactly 0 counts as infinitely wrong. (A run stopped by max_steps
+    while still above the edge has a negative gap; its relative error is taken against |gap|.)
     """
     precision = precision or result.precision
     gap = np.asarray(result.gap, dtype=np.float64)
@@ -62,7 +62,7 @@ def expected_error(result, eta: np.ndarray, precision: str | None = None) -> flo
         return 0.0
     gap, steps, eta = gap[keep], steps[keep], eta[keep]
     with np.errstate(divide="ignore", invalid="ignore"):
-        err = np.where(gap > 0, EPS[precision] * (2 / eta) / gap * (A + C * steps), np.inf) + ROUNDING
+        err = np.where(gap != 0, EPS[precision] * (2 / eta) / np.abs(gap) * (A + C * steps), np.inf) + ROUNDING
     worst = float(np.max(err))
     return max(worst, FLOOR.get(result.loss, 0.0))
 
