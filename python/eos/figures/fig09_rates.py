@@ -48,10 +48,6 @@ def _inits(etas: np.ndarray):
     return x0, y0, eta
 
 
-def _grid(top: float, bottom: float, n: int) -> np.ndarray:
-    return np.geomspace(top, bottom, n)
-
-
 def _beta_label(beta: float) -> str:
     f = Fraction(beta).limit_denominator(12)
     return f"{f.numerator}/{f.denominator}" if f.denominator > 1 else f"{f.numerator}"
@@ -86,7 +82,7 @@ def compute_gap(preset: str) -> dict:
 
     data: dict = {"betas": np.array(list(GAP_SETTINGS[preset])), "gamma": GAMMA, "x_tilde": X_TILDE}
     for i, (beta, grid) in enumerate(GAP_SETTINGS[preset].items()):
-        etas = _grid(*grid)
+        etas = np.geomspace(*grid)
         x0, y0, eta = _inits(etas)
         r = eos.single_neuron(x0, y0, eta, "beta", beta=beta, precision="longdouble", max_steps=MAX_STEPS[preset])
         data |= {f"eta_{i}": etas, f"gap_{i}": r.gap, f"converged_{i}": r.converged, f"steps_{i}": r.steps}
@@ -173,7 +169,7 @@ def compute_bounce(preset: str) -> dict:
     data: dict = {"betas": np.array(list(BOUNCE_SETTINGS[preset])), "gamma": GAMMA, "x_tilde": X_TILDE,
                   "band": np.array(BAND)}
     for i, (beta, grid) in enumerate(BOUNCE_SETTINGS[preset].items()):
-        etas = _grid(*grid)
+        etas = np.geomspace(*grid)
         band, cross = _band_steps_until_crossing(beta, etas, MAX_STEPS[preset])
         data |= {f"eta_{i}": etas, f"band_steps_{i}": band, f"t_cross_{i}": cross}
     return data

@@ -63,7 +63,8 @@ def _draw_eos(ax, data, labels: bool) -> None:
         ax.plot(x[sel], y[sel], "o", color=PHASE_COLORS[phase], markersize=1.6, zorder=3,
                 label=f"GD: {phase}" if labels else None)
     ys, ss = data["envelope_y"], data["envelope_s"]
-    ax.plot(ss / ys, ys, color=ENVELOPE_COLOR, linewidth=1.0, zorder=4, label="quasi-static envelope" if labels else None)
+    ax.plot(ss / ys, ys, color=ENVELOPE_COLOR, linewidth=1.0, zorder=4,
+            label="quasi-static envelope" if labels else None)
     ax.plot(-ss / ys, ys, color=ENVELOPE_COLOR, linewidth=1.0, zorder=4)
 
 
@@ -90,7 +91,8 @@ def plot(data, stem: Path) -> list[Path]:
             ax.indicate_inset_zoom(zoom, edgecolor="0.5")
         ax.axhline(edge, **THEORY, label=r"$y^2 = 2/\eta$")
         regime = "gradient-flow regime" if name == "gf" else "EoS regime"
-        ax.set(xlabel="$x$", ylabel="$y$", title=f"{regime}: $(x_0, y_0) = ({x0:g}, {y0:g})$, $\\eta = {data['eta']:g}$")
+        title = f"{regime}: $(x_0, y_0) = ({x0:g}, {y0:g})$, $\\eta = {data['eta']:g}$"
+        ax.set(xlabel="$x$", ylabel="$y$", title=title)
         ax.legend(frameon=False, loc="lower right" if name == "gf" else "upper left", markerscale=2)
     return save(fig, stem)
 

@@ -78,7 +78,8 @@ def check(data) -> list[Check]:
     scaled = np.array([data[f"b_{i}"][low] * d**2 for i, d in enumerate(dims)])
     spread = float(np.max(np.abs(scaled - scaled.mean(axis=0)) / np.abs(scaled.mean(axis=0))))
     checks.append(Check(f"η ≤ 0.9η*: |b∞| = O(1/d²): d² b∞ is one function of η/η* for d = "
-                        f"{', '.join(map(str, dims))} (max relative spread; largest d²|b∞| = {np.abs(scaled).max():.3g})",
+                        f"{', '.join(map(str, dims))} (max relative spread; "
+                        f"largest d²|b∞| = {np.abs(scaled).max():.3g})",
                         spread, 0.0, 0.05, spread <= 0.05))
     limit = np.array([data[f"small_b_{i}"][np.argmin(data["small_ratio"])] / data[f"flow_b_{i}"] - 1
                       for i in range(len(dims))])

@@ -58,7 +58,8 @@ def plot(data, stem: Path) -> list[Path]:
     deviation = data["scaled_sharpness"] - _predicted(data)
     panels = (
         (data["scaled_sharpness"], "viridis", (0, 1), r"limiting sharpness $\eta\lambda_\infty/2$", "white"),
-        (deviation, "RdBu_r", (-TOLERANCE, TOLERANCE), r"$\eta\lambda_\infty/2 - \min(\eta|y_0^2-x_0^2|/2,\,1)$", "black"),
+        (deviation, "RdBu_r", (-TOLERANCE, TOLERANCE),
+         r"$\eta\lambda_\infty/2 - \min(\eta|y_0^2-x_0^2|/2,\,1)$", "black"),
     )
     for ax, (image, cmap, (lo, hi), label, ink) in zip(axes[0], panels):
         im = ax.imshow(image, origin="lower", extent=extent, cmap=cmap, vmin=lo, vmax=hi, interpolation="nearest",

@@ -10,7 +10,8 @@ def newton(f, df, target, start, *, atol: float = 0.0, max_iter: int = 100):
     For such f every Newton iterate after the first lies on one side of the root and moves monotonically
     towards it, so the iteration converges from any start in the domain; it stops per element once a step is
     below a few ulps of the iterate (after which the quadratic convergence has
-    already made the error far smaller) plus ``atol`` (the absolute noise floor of f's evaluation, if any). Raises RuntimeError if some element has not converged after ``max_iter`` steps.
+    already made the error far smaller) plus ``atol`` (the absolute noise floor of f's evaluation, if any).
+    Raises RuntimeError if some element has not converged after ``max_iter`` steps.
     """
     target, b = np.broadcast_arrays(np.asarray(target, dtype=float), np.asarray(start, dtype=float))
     b = b.copy()

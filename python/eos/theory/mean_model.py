@@ -83,7 +83,8 @@ def g_inv(v):
     ok = v > 1e-290
     safe = np.where(ok, v, 1.0)
     # Left of the root: g(b) ≤ b⁺ + g(0) gives b ≥ v − g(0), and g ≤ φ gives φ(b) ≥ v for b < 0.
-    start = np.where(safe >= 1 / _SQRT_2PI, safe - 1 / _SQRT_2PI, -np.sqrt(-2 * np.log(np.minimum(safe * _SQRT_2PI, 1))))
+    below_g0 = -np.sqrt(-2 * np.log(np.minimum(safe * _SQRT_2PI, 1)))
+    start = np.where(safe >= 1 / _SQRT_2PI, safe - 1 / _SQRT_2PI, below_g0)
     # log g carries an absolute rounding error of a few ε, i.e. b one of ~ε g/Φ ≤ ε(1 + |b|): an absolute floor
     b = newton(lambda b: np.log(g(b)), lambda b: dg(b) / g(b), np.log(safe), start, atol=8 * np.finfo(float).eps)
     return np.where(ok, b, np.nan)
