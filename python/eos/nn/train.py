@@ -47,9 +47,8 @@ class KnownBasisRun:
 
     ``theta`` (K, 3) final (a⁻, a⁺, b); ``train_loss`` (K,) final training loss; ``max_loss_rise`` (K,) the
     largest relative one-step increase max_t (L_{t+1} − L_t)/L_t, negative iff the loss decreased at every
-    step; ``test_accuracy`` (K,) at the end (NaN without a test sample). Records every ``record_every``
-    steps: ``record_step`` (R,), ``record_theta`` (R, K, 3), ``record_loss`` (R, K) and
-    ``record_sharpness`` (R, K) (exact top Hessian eigenvalue; NaN when not asked for), NaN after a row's
+    step; ``test_accuracy`` (K,) at the end (NaN without a test sample). Records at the steps
+    ``record_step`` (R,): ``record_theta`` (R, K, 3), ``record_loss`` (R, K) and ``record_sharpness`` (R, K) (exact top Hessian eigenvalue; NaN when not asked for), NaN after a row's
     own last step.
     """
 
@@ -72,6 +71,7 @@ def gd_known_basis(
     steps,
     *,
     record_every: int = 0,
+    record_steps=None,
     sharpness: bool = False,
     test: KnownBasisObjective | None = None,
 ) -> KnownBasisRun:
@@ -81,12 +81,13 @@ def gd_known_basis(
     :func:`steps_for_time`). All rows advance together until the longest run ends; a row whose own count is
     reached is frozen. Rows are kept sorted by decreasing length so the live rows are a leading slice and
     finished runs cost nothing. ``record_every`` > 0 records θ, L (and, with ``sharpness``, the exact
-    sharpness) at steps 0, r, 2r, ...; ``test`` is the objective on a test sample for the final accuracy.
+    sharpness) at steps 0, r, 2r, ...; or ``record_steps`` lists the steps to record at (e.g. every step of
+    a short initial phase, sparsely after). ``test`` is the objective on a test sample for the final accuracy.
     Computes in the objective's dtype and device.
     """
     like = objective.y
     with _single_thread(like.device):
-        return _gd_known_basis(objective, like, theta0, eta, steps, record_every, sharpness, test)
+        return _gd_known_basis(objective, like, theta0, eta, steps, record_every, record_steps, sharpness, test)
 
 
 @contextmanager
@@ -105,7 +106,7 @@ def _single_thread(device: torch.device):
         torch.set_num_threads(before)
 
 
-def _gd_known_basis(objective, like, theta0, eta, steps, record_every, sharpness, test) -> KnownBasisRun:
+def _gd_known_basis(objective, like, theta0, eta, steps, record_every, record_steps, sharpness, test):
     eta_t = torch.as_tensor(np.asarray(eta, dtype=np.float64)).to(like)
     K = eta_t.numel()
     steps_np = np.broadcast_to(np.asarray(steps, dtype=np.int64), (K,)).copy()
@@ -117,7 +118,12 @@ def _gd_known_basis(objective, like, theta0, eta, steps, record_every, sharpness
     asc = desc[::-1]
     total = desc[0]
 
-    n_rec = total // record_every + 1 if record_every else 0
+    if record_steps is None:
+        record_steps = np.arange(0, total + 1, record_every) if record_every else np.zeros(0, dtype=np.int64)
+    record_steps = np.unique(np.asarray(record_steps, dtype=np.int64))
+    record_steps = record_steps[(record_steps >= 0) & (record_steps <= total)]
+    slot = {int(t): r for r, t in enumerate(record_steps)}
+    n_rec = len(record_steps)
     rec_theta = torch.full((n_rec, K, 3), math.nan).to(like)
     rec_loss = torch.full((n_rec, K), math.nan).to(like)
     rec_sharp = torch.full((n_rec, K), math.nan).to(like)
@@ -133,8 +139,8 @@ def _gd_known_basis(objective, like, theta0, eta, steps, record_every, sharpness
             rise[:alive] = torch.maximum(rise[:alive], (loss - prev[:alive]) / prev[:alive])
         prev[:alive] = loss
         final_loss[moving:alive] = loss[moving:]
-        if record_every and t % record_every == 0:
-            r = t // record_every
+        r = slot.get(t)
+        if r is not None:
             rec_theta[r, :alive] = th
             rec_loss[r, :alive] = loss
             if sharpness:
@@ -154,7 +160,7 @@ def _gd_known_basis(objective, like, theta0, eta, steps, record_every, sharpness
         train_loss=out(final_loss),
         max_loss_rise=out(rise),
         test_accuracy=out(acc),
-        record_step=np.arange(n_rec) * record_every,
+        record_step=record_steps,
         record_theta=out(rec_theta, 1),
         record_loss=out(rec_loss, 1),
         record_sharpness=out(rec_sharp, 1),
