@@ -1,7 +1,8 @@
 """Sharpness: the top eigenvalue(s) of the training-loss Hessian.
 
-For a network, by Lanczos on Hessian-vector products (forward-over-reverse with torch.func: one HVP costs
-about two gradients), warm-started from the previous top eigenvector so that tracking the sharpness along a
+For a network, by Lanczos on Hessian-vector products (reverse-over-reverse with torch.func: one HVP costs
+about two gradients; torch's forward-mode AD would do too, but its first use scripts decompositions with the
+deprecated torch.jit.script and warns), warm-started from the previous top eigenvector so that tracking the sharpness along a
 trajectory needs few iterations per step. For the three-parameter net (2) the 3×3 Hessian is exact
 (:meth:`~eos.nn.models.KnownBasisObjective.hessian`), see :func:`known_basis_sharpness`.
 """
@@ -11,7 +12,7 @@ from typing import Callable, Mapping
 
 import torch
 from torch import nn
-from torch.func import functional_call, grad, jvp
+from torch.func import functional_call, grad, vjp
 
 from .models import KnownBasisObjective, batch_statistics
 
@@ -74,12 +75,13 @@ def _unflat(vec: torch.Tensor, like: Params) -> dict[str, torch.Tensor]:
 
 
 def hvp_function(loss: Callable[[Params], torch.Tensor], params: Params) -> Callable[[torch.Tensor], torch.Tensor]:
-    """v ↦ ∇²loss(params) v on flat vectors, by torch.func forward-over-reverse differentiation."""
-    g = grad(loss)
+    """v ↦ ∇²loss(params) v on flat vectors: the vector-Jacobian product of ∇loss (the Hessian is symmetric),
+    with the gradient's graph built once and reused by every HVP."""
     primal = dict(params)
+    _, pullback = vjp(grad(loss), primal)
 
     def hvp(v: torch.Tensor) -> torch.Tensor:
-        return _flat(jvp(g, (primal,), (_unflat(v, primal),))[1])
+        return _flat(pullback(_unflat(v, primal))[0])
 
     return hvp
 
