@@ -1,8 +1,8 @@
 """CIFAR-10 from the standard python-pickle release (``cifar-10-batches-py``), without torchvision.
 
-Where the data are looked for, in order: the ``root`` argument, the ``EOS_DATA`` environment variable, then
-``~/.cache/eos``; in each, the folder itself and its ``cifar-10-batches-py`` subfolder. Nothing is downloaded
-unless ``download=True`` is passed.
+Where the data are looked for, in order: the ``root`` argument, the ``EOS_DATA`` environment variable (which
+the figures use, so ``EOS_DATA=DIR eos reproduce`` finds it), then ``~/.cache/eos``; in each, the folder
+itself and its ``cifar-10-batches-py`` subfolder. Nothing is downloaded unless ``download=True`` is passed.
 """
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ def find_cifar10(root: str | os.PathLike | None = None) -> Path:
         "CIFAR-10 not found; looked for data_batch_1..5 and test_batch in: "
         + ", ".join(str(p) for p in tried)
         + f". To get it (about 170 MB): python -c \"import eos.nn; eos.nn.load_cifar10('DIR', download=True)\" "
-        f"or download {URL} and unpack it in DIR (tar xzf); then pass --cifar-root DIR or set EOS_DATA=DIR."
+        f"or download {URL} and unpack it in DIR (tar xzf); then set EOS_DATA=DIR (or pass DIR as root)."
     )
 
 
