@@ -20,4 +20,5 @@ PYBIND11_MODULE(_core, m) {
   m.def("max_threads", &eos::max_threads, "Threads an eos call uses by default (OpenMP's maximum).");
   eos::bind::bind_single_neuron(m);
   eos::bind::bind_mean_model(m);
+  eos::bind::bind_fast_math(m);
 }

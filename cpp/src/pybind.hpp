@@ -116,5 +116,6 @@ inline py::tuple flags(const std::vector<std::uint8_t>& status) {
 
 void bind_single_neuron(py::module_& m);
 void bind_mean_model(py::module_& m);
+void bind_fast_math(py::module_& m);
 
 }  // namespace eos::bind

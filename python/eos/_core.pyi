@@ -37,3 +37,11 @@ def mean_model(
     threads: int,
     progress: Callable[[int, int], None] | None,
 ) -> dict[str, np.ndarray | None]: ...
+def _tanh(s: npt.NDArray[Any], precision: str) -> np.ndarray:
+    """tanh exactly as the kernels evaluate it (cpp/include/eos/fast_math.hpp), for tests against mpmath.
+    s: a 1-D float64 (precision "double") or longdouble array."""
+    ...
+def simd_target() -> str:
+    """The vector instruction set the kernels use here: "avx512", "avx2" or "base" (x86-64-v2, or a non-x86
+    build). The environment variable EOS_SIMD caps it; every path gives identical results."""
+    ...

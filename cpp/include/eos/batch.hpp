@@ -10,6 +10,8 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
+#include <string>
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -27,14 +29,89 @@ inline int max_threads() {
 #endif
 }
 
+// How a kernel advances one block of chains by at most k steps; returns how many of them still run.
+// Kernels either provide advance_block(i0, count, k) for a block of at most Kernel::width chains (time inside the
+// block: independent chains overlap and the loop over them vectorises), or advance(i, k) for one chain.
+template <class Kernel> constexpr std::int64_t block_width() {
+  if constexpr (requires { Kernel::width; }) return Kernel::width;
+  return 1;
+}
+
+template <class Kernel>
+[[gnu::flatten]] std::int64_t advance_block_base(const Kernel& kernel, std::int64_t i0, std::int64_t count,
+                                                 std::int64_t k) {
+  if constexpr (requires { kernel.advance_block(i0, count, k); }) {
+    return kernel.advance_block(i0, count, k);
+  } else {
+    std::int64_t still = 0;
+    for (std::int64_t i = i0; i < i0 + count; ++i)
+      if (kernel.running(i)) {
+        kernel.advance(i, k);
+        still += kernel.running(i);
+      }
+    return still;
+  }
+}
+
+// The same code compiled for the vector units found at run time (the package itself targets x86-64-v2, which
+// every x86-64 CPU since 2009 has). flatten inlines the whole kernel into each version. Every version rounds
+// identically (the build uses -ffp-contract=off and no -ffast-math), so results do not depend on the path.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(EOS_NO_DISPATCH)
+#define EOS_X86_DISPATCH 1
+template <class Kernel>
+[[gnu::flatten, gnu::target("avx2,fma,bmi,bmi2,f16c,lzcnt,movbe")]] std::int64_t advance_block_avx2(
+    const Kernel& kernel, std::int64_t i0, std::int64_t count, std::int64_t k) {
+  return advance_block_base(kernel, i0, count, k);
+}
+template <class Kernel>
+[[gnu::flatten, gnu::target("avx512f,avx512dq,avx512vl,avx512bw,avx512cd,avx2,fma,bmi,bmi2,f16c,lzcnt,movbe,"
+                            "prefer-vector-width=512")]] std::int64_t
+advance_block_avx512(const Kernel& kernel, std::int64_t i0, std::int64_t count, std::int64_t k) {
+  return advance_block_base(kernel, i0, count, k);
+}
+#endif
+
+// The SIMD path the kernels take on this machine: "avx512", "avx2" or "base". The environment variable
+// EOS_SIMD (one of those names) caps it, for testing that every path gives the same bits and for benchmarks.
+inline const char* simd_target() {
+#ifdef EOS_X86_DISPATCH
+  __builtin_cpu_init();
+  const char* cap = std::getenv("EOS_SIMD");
+  const std::string want = cap ? cap : "avx512";
+  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+                    __builtin_cpu_supports("bmi2");
+  const bool avx512 = avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+                      __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw");
+  if (want == "avx512" && avx512) return "avx512";
+  if ((want == "avx512" || want == "avx2") && avx2) return "avx2";
+#endif
+  return "base";
+}
+
+template <class Kernel>
+using BlockFn = std::int64_t (*)(const Kernel&, std::int64_t, std::int64_t, std::int64_t);
+
+template <class Kernel> BlockFn<Kernel> pick_advance_block() {
+#ifdef EOS_X86_DISPATCH
+  const std::string path = simd_target();
+  if (path == "avx512") return &advance_block_avx512<Kernel>;
+  if (path == "avx2") return &advance_block_avx2<Kernel>;
+#endif
+  return &advance_block_base<Kernel>;
+}
+
 // Advance every running chain of `kernel` until it stops or `max_steps` steps have been taken.
-// Kernel: bool running(i) const; void advance(i, k) (at most k more steps of chain i).
+// Kernel: bool running(i) const, and advance_block(i0, count, k) or advance(i, k) (see advance_block_base).
 // between_rounds(steps_done, chains_still_running) runs on the calling thread, outside any parallel region;
-// it may throw to abort the run.
+// it may throw to abort the run. Blocks are fixed slices of the chains, so which thread runs one is immaterial.
 template <class Kernel, class Hook>
 void run_batched(Kernel& kernel, std::int64_t n, std::int64_t max_steps, int threads, Hook&& between_rounds,
                  double round_seconds = 0.2) {
   if (threads < 1) threads = max_threads();
+  constexpr std::int64_t width = block_width<Kernel>();
+  const std::int64_t blocks = (n + width - 1) / width;
+  const BlockFn<Kernel> advance = pick_advance_block<Kernel>();
+  const Kernel& kern = kernel;
   std::int64_t done = 0, running = n;
   // First round: about 2^20 chain-steps; later rounds are rescaled to last round_seconds.
   std::int64_t k = std::max<std::int64_t>(1, (std::int64_t(1) << 20) / std::max<std::int64_t>(n, 1));
@@ -42,12 +119,10 @@ void run_batched(Kernel& kernel, std::int64_t n, std::int64_t max_steps, int thr
     k = std::min(k, max_steps - done);
     const auto t0 = std::chrono::steady_clock::now();
     std::int64_t still = 0;
-#pragma omp parallel for schedule(dynamic, 64) num_threads(threads) reduction(+ : still)
-    for (std::int64_t i = 0; i < n; ++i) {
-      if (kernel.running(i)) {
-        kernel.advance(i, k);
-        still += kernel.running(i);
-      }
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) reduction(+ : still)
+    for (std::int64_t blk = 0; blk < blocks; ++blk) {
+      const std::int64_t i0 = blk * width;
+      still += advance(kern, i0, std::min(width, n - i0), k);
     }
     const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     done += k;

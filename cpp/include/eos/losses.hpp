@@ -21,7 +21,10 @@ template <class T> struct Logistic {
 
 // l(s) = sqrt(1 + s^2), beta = 2.
 template <class T> struct Sqrt {
-  T d1(T s) const { return s / math::sqrt(T(1) + s * s); }
+  T d1(T s) const {
+    const T q = T(1) + s * s;  // where s^2 overflows, l' has rounded to +-1 long before (NaN stays NaN)
+    return q > huge<T>() ? (s > T(0) ? T(1) : T(-1)) : s / math::sqrt(q);
+  }
   T d2(T s) const {
     const T r = math::sqrt(T(1) + s * s);
     return T(1) / (r * r * r);

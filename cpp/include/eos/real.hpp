@@ -1,12 +1,15 @@
 // The working precisions and the few functions the kernels need, one overload set per real type.
 //
 // Kernels are templates over T and call eos::math::tanh(x) etc.; overload resolution picks libm's
-// long double functions (tanhl, ...) or libquadmath's (tanhq, ...) so that every operation is carried out in
-// T itself. Nothing here may be compiled with -ffast-math: rounding exactly as IEEE says is the point.
+// long double functions (expl, ...), the kernels' own tanh (fast_math.hpp) or libquadmath's (tanhq, ...),
+// so that every operation is carried out in T itself. Nothing here may be compiled with -ffast-math: rounding
+// exactly as IEEE says is the point.
 #pragma once
 
 #include <cmath>
 #include <limits>
+
+#include "eos/fast_math.hpp"
 
 #ifdef EOS_HAVE_FLOAT128
 extern "C" {
@@ -29,7 +32,9 @@ using std::exp;
 using std::isfinite;
 using std::pow;
 using std::sqrt;
-using std::tanh;
+// tanh: the kernels' own branch-free version (fast_math.hpp), tested against mpmath to a couple of ulps.
+inline double tanh(double x) { return fast::tanh(x); }
+inline long double tanh(long double x) { return fast::tanh(x); }
 
 #ifdef EOS_HAVE_FLOAT128
 inline float128 erfc(float128 x) { return erfcq(x); }
@@ -52,6 +57,12 @@ template <> inline float128 pi<float128>() { return M_PIq; }
 template <class T> inline T epsilon() { return std::numeric_limits<T>::epsilon(); }
 #ifdef EOS_HAVE_FLOAT128
 template <> inline float128 epsilon<float128>() { return FLT128_EPSILON; }
+#endif
+
+// Largest finite number of T.
+template <class T> inline T huge() { return std::numeric_limits<T>::max(); }
+#ifdef EOS_HAVE_FLOAT128
+template <> inline float128 huge<float128>() { return FLT128_MAX; }
 #endif
 
 // Smallest positive normal number of T.

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <limits>
+#include <type_traits>
 
 #include "eos/batch.hpp"
 #include "eos/losses.hpp"
@@ -38,9 +40,18 @@ template <class T, class Loss> bool single_neuron_settled(const Loss& loss, T x,
   return math::abs(single_neuron_sharpness<T>(loss, x, y) - b2) <= tol * b2;
 }
 
-// The state of N single-neuron chains (structure of arrays) and the step that advances one of them.
+// Chains advanced together by one advance_block call: enough independent chains to fill the vector units and
+// hide the latency of one step (double), or to overlap several x87 dependency chains (long double).
+template <class T> constexpr int single_neuron_width() {
+  if constexpr (std::is_same_v<T, double>) return 32;
+  if constexpr (std::is_same_v<T, long double>) return 4;
+  return 1;
+}
+
+// The state of N single-neuron chains (structure of arrays) and the steps that advance them.
 // Out is the type trajectories are recorded in (T itself, or long double when T is float128).
 template <class T, class Loss, class Out> struct SingleNeuronKernel {
+  static constexpr int width = single_neuron_width<T>();
   Loss loss;
   T* x;
   T* y;
@@ -66,44 +77,89 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
     }
   }
 
-  void advance(std::int64_t i, std::int64_t k) const {
-    T xi = x[i], yi = y[i];
-    const T e = eta[i];
-    std::int64_t t = steps[i], tc = t_cross[i], nb = band_steps[i], nf = flips[i];
-    std::uint8_t st = kRunning;
-    if (t == 0) {
-      record(i, 0, xi, yi);
-      if (single_neuron_settled<T>(loss, xi, yi, e)) st = kConverged;
-    }
-    T ey2 = e * yi * yi;
-    for (const std::int64_t end = t + k; st == kRunning && t < end;) {
-      const T g = loss.d1(xi * yi);
-      const T xn = xi - e * g * yi, yn = yi - e * g * xi;
-      if (!(math::isfinite(xn) && math::isfinite(yn))) {
-        st = kDiverged;  // keep the last finite iterate; steps counts the finite ones
-        break;
+  // At most k more steps of chains i0 .. i0+count-1 (count <= width); returns how many still run.
+  //
+  // Time runs inside the block: every step updates all lanes with straight-line code (no per-chain branch),
+  // and a lane that stops is masked (it keeps its state; its counters stop). Rare events (divergence, a lane
+  // that may have converged, trajectory records) leave the vector loop for a scalar pass. The convergence rule
+  // single_neuron_settled is only evaluated where its cheap necessary condition eta small^2 <= eps holds.
+  // Every lane rounds exactly as a lone chain would, so results do not depend on the block a chain is in.
+  std::int64_t advance_block(std::int64_t i0, std::int64_t count, std::int64_t k) const {
+    constexpr int W = width;
+    using I = std::int64_t;
+    T xv[W], yv[W], ev[W], scv[W];
+    I tv[W], tcv[W], nbv[W], nfv[W], act[W], bad[W], loaded[W];
+    I alive = 0;
+    for (int j = 0; j < W; ++j) {
+      const I i = i0 + j;
+      if (j < count && status[i] == kRunning) {
+        xv[j] = x[i], yv[j] = y[i], ev[j] = eta[i], scv[j] = s_cross[i];
+        tv[j] = steps[i], tcv[j] = t_cross[i], nbv[j] = band_steps[i], nfv[j] = flips[i];
+        act[j] = loaded[j] = 1;
+        if (tv[j] == 0) {
+          record(i, 0, xv[j], yv[j]);
+          if (single_neuron_settled<T>(loss, xv[j], yv[j], ev[j])) {
+            status[i] = kConverged;
+            act[j] = 0;
+          }
+        }
+        alive += act[j];
+      } else {  // an idle lane: computed along, never stored
+        xv[j] = yv[j] = ev[j] = scv[j] = T(0);
+        tv[j] = tcv[j] = nbv[j] = nfv[j] = act[j] = loaded[j] = 0;
       }
-      ++t;
-      const T ey2n = e * yn * yn;
-      if (tc < 0 && ey2n < T(2) && ey2 >= T(2)) {
-        tc = t;
-        s_cross[i] = math::abs(xn * yn);
-      }
-      nb += (ey2n >= band_lo && ey2n < band_hi);
-      nf += (xn < T(0) && xi > T(0)) || (xn > T(0) && xi < T(0));
-      xi = xn;
-      yi = yn;
-      ey2 = ey2n;
-      record(i, t, xi, yi);
-      if (single_neuron_settled<T>(loss, xi, yi, e)) st = kConverged;
+      bad[j] = 0;
     }
-    x[i] = xi;
-    y[i] = yi;
-    steps[i] = t;
-    status[i] = st;
-    t_cross[i] = tc;
-    band_steps[i] = nb;
-    flips[i] = nf;
+    const T two(2), lo = band_lo, hi = band_hi, tol = epsilon<T>(), big = huge<T>();
+    for (I step = 0; step < k && alive > 0; ++step) {
+      I event = 0;
+      for (int j = 0; j < W; ++j) {
+        const T xi = xv[j], yi = yv[j], e = ev[j];
+        const T g = loss.d1(xi * yi);
+        const T xn = xi - e * g * yi, yn = yi - e * g * xi;
+        const T axn = math::abs(xn), ayn = math::abs(yn);
+        const I fin = (axn <= big) & (ayn <= big);  // false for inf and NaN
+        const I up = act[j] & fin;
+        const T ey2 = e * yi * yi, ey2n = e * yn * yn;
+        const T small = axn < ayn ? axn : ayn;
+        const I maybe_settled = e * small * small <= tol;
+        bad[j] = act[j] & (1 - fin);
+        event |= bad[j] | (up & maybe_settled);
+        const I t = tv[j] + up;
+        const I crossed = up & (tcv[j] < 0) & (ey2n < two) & (ey2 >= two);
+        tcv[j] = crossed ? t : tcv[j];
+        scv[j] = crossed ? math::abs(xn * yn) : scv[j];
+        nbv[j] += up & (ey2n >= lo) & (ey2n < hi);
+        nfv[j] += up & (((xn < T(0)) & (xi > T(0))) | ((xn > T(0)) & (xi < T(0))));
+        tv[j] = t;
+        xv[j] = up ? xn : xi;
+        yv[j] = up ? yn : yi;
+      }
+      if (record_every > 0)
+        for (int j = 0; j < W; ++j)
+          if (act[j]) record(i0 + j, tv[j], xv[j], yv[j]);
+      if (event) {
+        for (int j = 0; j < W; ++j) {
+          if (!act[j]) continue;
+          if (bad[j]) {
+            status[i0 + j] = kDiverged;  // keeps the last finite iterate; steps counts the finite ones
+          } else if (single_neuron_settled<T>(loss, xv[j], yv[j], ev[j])) {
+            status[i0 + j] = kConverged;
+          } else {
+            continue;
+          }
+          act[j] = 0;
+          --alive;
+        }
+      }
+    }
+    for (int j = 0; j < count; ++j) {
+      if (!loaded[j]) continue;
+      const I i = i0 + j;
+      x[i] = xv[j], y[i] = yv[j], s_cross[i] = scv[j];
+      steps[i] = tv[j], t_cross[i] = tcv[j], band_steps[i] = nbv[j], flips[i] = nfv[j];
+    }
+    return alive;
   }
 };
 

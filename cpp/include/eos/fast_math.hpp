@@ -1,0 +1,82 @@
+// tanh for double and long double, written for the kernels' inner loops.
+//
+// Why not libm: glibc's tanh is a scalar call with branches, so a loop over initialisations that calls it
+// cannot use the vector units, and tanhl (x87) costs ~100 cycles. These versions are branch-free, straight-line
+// code: a loop over lanes that calls fast::tanh vectorises (double) or overlaps several chains' dependency
+// chains (long double, x87), and every lane rounds exactly as the scalar code does, so the result of a chain
+// never depends on where in a vector it ran.
+//
+// Method (one formula for the whole range): with v = 2|x| = n ln2 + r, |r| <= ln2/2 (Cody-Waite reduction),
+// and the diagonal Pade approximant exp(r) ~ (E + O)/(E - O) (E even, O odd in r; degree 6 for double, 7 for
+// long double: relative error < 2e-19 resp. 3e-23 on |r| <= ln2/2), e^v = p (E + O)/(E - O) with p = 2^n, so
+//     tanh|x| = (e^v - 1)/(e^v + 1) = ((p - 1) E + (p + 1) O) / ((p + 1) E + (p - 1) O)
+//             = 1 - 2 (E - O) / ((p + 1) E + (p - 1) O),
+// the first form for n <= 2, the second for n >= 3 (tanh > 0.70, where it rounds relative to 1 - tanh). For
+// |x| < ln2/4 (n = 0) the first is O/E with no cancellation at all; p - 1 and p + 1 are exact. |x| is clamped
+// where tanh rounds to 1 (20 for double, 23 for long double), NaN propagates, tanh(+-inf) = +-1.
+// Accuracy against mpmath over the whole range: tests/test_fastmath.py (a couple of ulps).
+//
+// The file must not be compiled with -ffast-math (it relies on exact IEEE rounding of every operation), and
+// the project compiles with -ffp-contract=off so that vector and scalar code round identically.
+#pragma once
+
+#include <bit>
+#include <cmath>
+#include <cstdint>
+
+namespace eos::fast {
+
+// 2^n for an integer-valued double 0 <= n < 1023, given m = n + 0x1.8p52 (so the low bits of m are n).
+inline double pow2_from_magic(double m) {
+  const std::uint64_t bits = (std::bit_cast<std::uint64_t>(m) << 52) + (std::uint64_t(1023) << 52);
+  return std::bit_cast<double>(bits);
+}
+
+inline double tanh(double x) {
+  constexpr double magic = 0x1.8p52, log2e = 0x1.71547652b82fep0;
+  constexpr double ln2_hi = 0x1.62e42fee00000p-1, ln2_lo = 0x1.a39ef35793c76p-33;  // n ln2_hi exact: n < 2^20
+  constexpr double a2 = 5.0 / 44.0, a3 = 1.0 / 66.0, a4 = 1.0 / 792.0, a5 = 1.0 / 15840.0, a6 = 1.0 / 665280.0;
+  const double a = std::fabs(x);
+  const double v = (a > 20.0 ? 20.0 : a) * 2.0;  // NaN stays NaN (the comparison is false)
+  const double m = v * log2e + magic;
+  const double n = m - magic;
+  const double r = (v - n * ln2_hi) - n * ln2_lo;
+  const double r2 = r * r;
+  const double E = 1.0 + r2 * (a2 + r2 * (a4 + r2 * a6));
+  const double O = r * (0.5 + r2 * (a3 + r2 * a5));
+  const double p = pow2_from_magic(m);
+  const double den = (p + 1.0) * E + (p - 1.0) * O;
+  // Far from 0 (n >= 3, tanh > 0.70) write tanh = 1 - 2 (E - O)/den: the quotient's rounding then counts
+  // relative to 1 - tanh, not to tanh. One division either way.
+  const bool far = n >= 3.0;
+  const double num = far ? 2.0 * (E - O) : (p - 1.0) * E + (p + 1.0) * O;
+  const double q = num / den;
+  return std::copysign(far ? 1.0 - q : q, x);
+}
+
+inline long double tanh(long double x) {
+  constexpr double magic = 0x1.8p52, log2e = 0x1.71547652b82fep0;
+  // ln2 = ln2_hi + ln2_lo with ln2_hi the double nearest ln2 (53 bits), so n ln2_hi is exact in long double.
+  constexpr long double ln2_hi = 0x1.62e42fefa39efp-1L, ln2_lo = 2.319046813846299615494855e-17L;
+  constexpr long double a2 = 3.0L / 26.0L, a3 = 5.0L / 312.0L, a4 = 5.0L / 3432.0L, a5 = 1.0L / 11440.0L,
+                        a6 = 1.0L / 308880.0L, a7 = 1.0L / 17297280.0L;
+  const long double a = std::fabs(x);
+  const long double v = (a > 23.0L ? 23.0L : a) * 2.0L;
+  // n = round(v / ln2), found in double: any integer near v/ln2 keeps |r| small enough.
+  const double m = double(v) * log2e + magic;
+  const double nd = m - magic;
+  const long double n = nd;
+  const long double r = (v - n * ln2_hi) - n * ln2_lo;
+  const long double r2 = r * r;
+  const long double E = 1.0L + r2 * (a2 + r2 * (a4 + r2 * a6));
+  const long double O = r * (0.5L + r2 * (a3 + r2 * (a5 + r2 * a7)));
+  const long double p = pow2_from_magic(m);
+  const long double den = (p + 1.0L) * E + (p - 1.0L) * O;
+  const bool far = nd >= 3.0;
+  const long double num = far ? 2.0L * (E - O) : (p - 1.0L) * E + (p + 1.0L) * O;
+  const long double q = num / den;
+  const long double t = far ? 1.0L - q : q;
+  return std::signbit(x) ? -t : t;
+}
+
+}  // namespace eos::fast
