@@ -28,6 +28,15 @@ def write_fake_cifar(root, per_batch=PER_BATCH):
     return folder
 
 
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Tiny ResNets gain nothing from intra-op threads, and lose much when CI shares its cores."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.fixture
 def cifar_root(tmp_path, monkeypatch):
     monkeypatch.delenv("EOS_DATA", raising=False)
@@ -78,10 +87,10 @@ def test_resnet_figures_skip_without_data(tmp_path, monkeypatch):
 def test_resnet_figures_run_end_to_end_on_tiny_data(cifar_root, tmp_path, monkeypatch):
     monkeypatch.setenv("EOS_DATA", str(cifar_root))
     monkeypatch.setitem(_nn_runs.RESNET_GD, "quick",
-                        {"width": 4, "n": 12, "steps": 3, "lrs": [0.01, 0.5], "chunk": 6})
+                        {"width": 4, "n": 8, "steps": 3, "lrs": [0.01, 0.5], "chunk": 4})
     monkeypatch.setitem(_nn_runs.RESNET_SGD, "quick",
-                        {"width": 4, "n": 40, "steps": 3, "lrs": [0.01, 0.5], "batch_sizes": [10, 20],
-                         "eval_every": 2, "n_eval": 8})
+                        {"width": 4, "n": 20, "steps": 3, "lrs": [0.01, 0.5], "batch_sizes": [5, 10],
+                         "eval_every": 2, "n_eval": 4})
     _nn_runs.resnet_gd_runs.cache_clear()
     figures = registry()
     try:

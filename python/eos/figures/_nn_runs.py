@@ -148,7 +148,8 @@ def resnet_gd_runs(preset: str) -> dict[str, np.ndarray]:
         model = ResNet18(1, s["width"], seed=0).to(x.device)
         rec = train(model, x, y, lr=lr, steps=s["steps"], criterion="logistic", chunk_size=s["chunk"],
                     schedule="cosine", param_stats=lambda m: {"median_bias": median_bias(m)})
-        out[f"loss_{i}"], out[f"avg_logit_{i}"], out[f"median_bias_{i}"] = rec["loss"], rec["avg_output"], rec["median_bias"]
+        out[f"loss_{i}"], out[f"avg_logit_{i}"] = rec["loss"], rec["avg_output"]
+        out[f"median_bias_{i}"] = rec["median_bias"]
     return out
 
 

@@ -2,8 +2,8 @@
 
 For a network, by Lanczos on Hessian-vector products (reverse-over-reverse with torch.func: one HVP costs
 about two gradients; torch's forward-mode AD would do too, but its first use scripts decompositions with the
-deprecated torch.jit.script and warns), warm-started from the previous top eigenvector so that tracking the sharpness along a
-trajectory needs few iterations per step. For the three-parameter net (2) the 3×3 Hessian is exact
+deprecated torch.jit.script and warns), warm-started from the previous top eigenvector so that tracking the
+sharpness along a trajectory needs few iterations per step. For the three-parameter net (2) the 3×3 Hessian is exact
 (:meth:`~eos.nn.models.KnownBasisObjective.hessian`), see :func:`known_basis_sharpness`.
 """
 from __future__ import annotations
@@ -125,7 +125,8 @@ class Sharpness:
     def of_function(self, loss: Callable[[Params], torch.Tensor], params: Params) -> torch.Tensor:
         """Top-k eigenvalues (k,) of ∇²loss at ``params`` (a dict of tensors)."""
         flat = _flat(params)
-        vals, vecs = lanczos(hvp_function(loss, params), self._start(flat), k=self.k, iters=self.iters, generator=self._gen)
+        hvp = hvp_function(loss, params)
+        vals, vecs = lanczos(hvp, self._start(flat), k=self.k, iters=self.iters, generator=self._gen)
         self._v = vecs[0]
         return vals
 

@@ -48,8 +48,8 @@ class KnownBasisRun:
     ``theta`` (K, 3) final (a⁻, a⁺, b); ``train_loss`` (K,) final training loss; ``max_loss_rise`` (K,) the
     largest relative one-step increase max_t (L_{t+1} − L_t)/L_t, negative iff the loss decreased at every
     step; ``test_accuracy`` (K,) at the end (NaN without a test sample). Records at the steps
-    ``record_step`` (R,): ``record_theta`` (R, K, 3), ``record_loss`` (R, K) and ``record_sharpness`` (R, K) (exact top Hessian eigenvalue; NaN when not asked for), NaN after a row's
-    own last step.
+    ``record_step`` (R,): ``record_theta`` (R, K, 3), ``record_loss`` (R, K) and ``record_sharpness`` (R, K)
+    (exact top Hessian eigenvalue; NaN when not asked for), all NaN after a row's own last step.
     """
 
     eta: np.ndarray
