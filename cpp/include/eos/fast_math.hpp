@@ -57,9 +57,11 @@ inline double tanh(double x) {
 inline long double tanh(long double x) {
   constexpr double magic = 0x1.8p52, log2e = 0x1.71547652b82fep0;
   // ln2 = ln2_hi + ln2_lo with ln2_hi the double nearest ln2 (53 bits), so n ln2_hi is exact in long double.
-  constexpr long double ln2_hi = 0x1.62e42fefa39efp-1L, ln2_lo = 2.319046813846299615494855e-17L;
-  constexpr long double a2 = 3.0L / 26.0L, a3 = 5.0L / 312.0L, a4 = 5.0L / 3432.0L, a5 = 1.0L / 11440.0L,
-                        a6 = 1.0L / 308880.0L, a7 = 1.0L / 17297280.0L;
+  // Constants whose rounding to double costs nothing at this precision are doubles: x87 loads a double
+  // operand straight into an arithmetic instruction, a long double costs a separate 80-bit load.
+  constexpr double ln2_hi = 0x1.62e42fefa39efp-1, ln2_lo = 2.319046813846299615494855e-17;
+  constexpr long double a2 = 3.0L / 26.0L, a3 = 5.0L / 312.0L;  // the terms that need all 64 bits
+  constexpr double a4 = 5.0 / 3432.0, a5 = 1.0 / 11440.0, a6 = 1.0 / 308880.0, a7 = 1.0 / 17297280.0;
   const long double a = std::fabs(x);
   const long double v = (a > 23.0L ? 23.0L : a) * 2.0L;
   // n = round(v / ln2), found in double: any integer near v/ln2 keeps |r| small enough.
@@ -76,7 +78,7 @@ inline long double tanh(long double x) {
   const long double num = far ? 2.0L * (E - O) : (p - 1.0L) * E + (p + 1.0L) * O;
   const long double q = num / den;
   const long double t = far ? 1.0L - q : q;
-  return std::signbit(x) ? -t : t;
+  return x < 0.0L ? -t : (x > 0.0L ? t : x);  // x itself for +-0 (keeps the sign) and NaN
 }
 
 }  // namespace eos::fast

@@ -52,6 +52,7 @@ template <class T> constexpr int single_neuron_width() {
 // Out is the type trajectories are recorded in (T itself, or long double when T is float128).
 template <class T, class Loss, class Out> struct SingleNeuronKernel {
   static constexpr int width = single_neuron_width<T>();
+  static constexpr bool kVector = std::is_same_v<T, double>;
   Loss loss;
   T* x;
   T* y;
@@ -88,7 +89,7 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
     constexpr int W = width;
     using I = std::int64_t;
     T xv[W], yv[W], ev[W], scv[W];
-    I tv[W], tcv[W], nbv[W], nfv[W], act[W], bad[W], loaded[W];
+    I tv[W], tcv[W], nbv[W], nfv[W], act[W], bad[W], loaded[W], above[W];
     I alive = 0;
     for (int j = 0; j < W; ++j) {
       const I i = i0 + j;
@@ -96,6 +97,7 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
         xv[j] = x[i], yv[j] = y[i], ev[j] = eta[i], scv[j] = s_cross[i];
         tv[j] = steps[i], tcv[j] = t_cross[i], nbv[j] = band_steps[i], nfv[j] = flips[i];
         act[j] = loaded[j] = 1;
+        above[j] = ev[j] * yv[j] * yv[j] >= T(2);  // eta y_{t-1}^2 >= 2, carried from step to step
         if (tv[j] == 0) {
           record(i, 0, xv[j], yv[j]);
           if (single_neuron_settled<T>(loss, xv[j], yv[j], ev[j])) {
@@ -106,34 +108,67 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
         alive += act[j];
       } else {  // an idle lane: computed along, never stored
         xv[j] = yv[j] = ev[j] = scv[j] = T(0);
-        tv[j] = tcv[j] = nbv[j] = nfv[j] = act[j] = loaded[j] = 0;
+        tv[j] = tcv[j] = nbv[j] = nfv[j] = act[j] = loaded[j] = above[j] = 0;
       }
       bad[j] = 0;
     }
     const T two(2), lo = band_lo, hi = band_hi, tol = epsilon<T>(), big = huge<T>();
     for (I step = 0; step < k && alive > 0; ++step) {
       I event = 0;
-      for (int j = 0; j < W; ++j) {
-        const T xi = xv[j], yi = yv[j], e = ev[j];
-        const T g = loss.d1(xi * yi);
-        const T xn = xi - e * g * yi, yn = yi - e * g * xi;
-        const T axn = math::abs(xn), ayn = math::abs(yn);
-        const I fin = (axn <= big) & (ayn <= big);  // false for inf and NaN
-        const I up = act[j] & fin;
-        const T ey2 = e * yi * yi, ey2n = e * yn * yn;
-        const T small = axn < ayn ? axn : ayn;
-        const I maybe_settled = e * small * small <= tol;
-        bad[j] = act[j] & (1 - fin);
-        event |= bad[j] | (up & maybe_settled);
-        const I t = tv[j] + up;
-        const I crossed = up & (tcv[j] < 0) & (ey2n < two) & (ey2 >= two);
-        tcv[j] = crossed ? t : tcv[j];
-        scv[j] = crossed ? math::abs(xn * yn) : scv[j];
-        nbv[j] += up & (ey2n >= lo) & (ey2n < hi);
-        nfv[j] += up & (((xn < T(0)) & (xi > T(0))) | ((xn > T(0)) & (xi < T(0))));
-        tv[j] = t;
-        xv[j] = up ? xn : xi;
-        yv[j] = up ? yn : yi;
+      if constexpr (kVector) {
+        // double: straight-line code over all lanes, masked; the compiler vectorises this loop.
+        for (int j = 0; j < W; ++j) {
+          const T xi = xv[j], yi = yv[j], e = ev[j];
+          const T g = loss.d1(xi * yi);
+          const T xn = xi - e * g * yi, yn = yi - e * g * xi;
+          const T axn = math::abs(xn), ayn = math::abs(yn);
+          const I fin = (axn <= big) & (ayn <= big);  // false for inf and NaN
+          const I up = act[j] & fin;
+          const T ey2n = e * yn * yn;
+          const T small = axn < ayn ? axn : ayn;
+          const I maybe_settled = e * small * small <= tol;
+          bad[j] = act[j] & (1 - fin);
+          event |= bad[j] | (up & maybe_settled);
+          const I t = tv[j] + up;
+          const I crossed = up & (tcv[j] < 0) & (ey2n < two) & above[j];
+          const T sc = math::abs(xn * yn);
+          tcv[j] = crossed ? t : tcv[j];
+          scv[j] = crossed ? sc : scv[j];
+          nbv[j] += up & (ey2n >= lo) & (ey2n < hi);
+          nfv[j] += up & (((xn < T(0)) & (xi > T(0))) | ((xn > T(0)) & (xi < T(0))));
+          above[j] = up ? I(ey2n >= two) : above[j];
+          tv[j] = t;
+          xv[j] = up ? xn : xi;
+          yv[j] = up ? yn : yi;
+        }
+      } else {
+        // long double (x87) and float128 (software): no vector units to fill, so well-predicted branches
+        // instead of masks; the lanes' independent dependency chains overlap in the out-of-order core.
+        for (int j = 0; j < W; ++j) {
+          if (!act[j]) continue;
+          const T xi = xv[j], yi = yv[j], e = ev[j];
+          const T g = loss.d1(xi * yi);
+          const T xn = xi - e * g * yi, yn = yi - e * g * xi;
+          const T axn = math::abs(xn), ayn = math::abs(yn);
+          if (!(axn <= big && ayn <= big)) {
+            bad[j] = 1;
+            event = 1;
+            continue;
+          }
+          const T ey2n = e * yn * yn;
+          const I t = ++tv[j];
+          if (ey2n < two && above[j] && tcv[j] < 0) [[unlikely]] {
+            tcv[j] = t;
+            scv[j] = math::abs(xn * yn);
+          }
+          above[j] = ey2n >= two;
+          nbv[j] += (ey2n >= lo) & (ey2n < hi);
+          nfv[j] += ((xn < T(0)) & (xi > T(0))) | ((xn > T(0)) & (xi < T(0)));
+          xv[j] = xn;
+          yv[j] = yn;
+          const T small = axn < ayn ? axn : ayn;
+          event |= e * small * small <= tol;
+        }
       }
       if (record_every > 0)
         for (int j = 0; j < W; ++j)
