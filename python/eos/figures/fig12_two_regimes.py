@@ -69,9 +69,9 @@ def _draw_eos(ax, data, labels: bool) -> None:
 
 
 def plot(data, stem: Path) -> list[Path]:
-    fig, axes = new_figure(1, 2, width="full", height=2.9)
+    fig, axes = new_figure(1, 3, width="full", height=2.6)
     edge = np.sqrt(2 / data["eta"])
-    for ax, name in zip(axes[0], INITS):
+    for ax, name in zip(axes[0][:2], INITS):
         x0, y0 = INITS[name]
         ax.plot(data[f"{name}_flow_curve_x"], data[f"{name}_flow_curve_y"], color=FLOW_COLOR, linewidth=2.2,
                 alpha=0.7, label="gradient flow", zorder=1)
@@ -91,10 +91,25 @@ def plot(data, stem: Path) -> list[Path]:
             ax.indicate_inset_zoom(zoom, edgecolor="0.5")
         ax.axhline(edge, **THEORY, label=r"$y^2 = 2/\eta$")
         regime = "gradient-flow regime" if name == "gf" else "EoS regime"
-        title = f"{regime}: $(x_0, y_0) = ({x0:g}, {y0:g})$, $\\eta = {data['eta']:g}$"
+        title = f"{regime}\n$(x_0, y_0) = ({x0:g}, {y0:g})$, $\\eta = {data['eta']:g}$"
         ax.set(xlabel="$x$", ylabel="$y$", title=title)
-        ax.legend(frameon=False, loc="lower right" if name == "gf" else "upper left", markerscale=2)
+        ax.legend(frameon=False, loc="lower right" if name == "gf" else "upper left", markerscale=2, fontsize=6)
+    _draw_tracking(axes[0][2], data)
     return save(fig, stem)
+
+
+def _draw_tracking(ax, data) -> None:
+    """|x_t y_t| of the EoS run against the envelope s(y_t), step by step: where the quasi-static picture holds."""
+    steps = np.arange(data["eos_x"].size)
+    s = np.abs(data["eos_x"] * data["eos_y"])
+    for k, phase in enumerate(PHASES):
+        sel = (data["eos_phase"] == k) & (s > 0)
+        ax.semilogy(steps[sel], s[sel], "o", color=PHASE_COLORS[phase], markersize=1.2)
+    ax.semilogy(steps, data["eos_envelope_s"], color=ENVELOPE_COLOR, linewidth=1.0, label="envelope $s(y_t)$")
+    ax.plot([], [], "o", color="0.4", markersize=2, label=r"GD $|x_t y_t|$")
+    end = int(np.searchsorted(data["eos_phase"], 2)) * 2
+    ax.set(xlabel="step $t$", ylabel="$|x_t y_t|$", xlim=(0, end), ylim=(1e-3, 30), title="EoS run: $|xy|$ against the\nquasi-static envelope")
+    ax.legend(frameon=False, loc="upper right", fontsize=6)
 
 
 def _bouncing_window(data):
