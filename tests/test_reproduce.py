@@ -141,6 +141,9 @@ def test_command_line(tmp_path):
     report = json.loads((out / "report.json").read_text())
     assert report["command"][:5] == ["eos", "reproduce", "--quick", "--only", "5"]
     assert "report:" in run.stdout
+    listing = subprocess.run([sys.executable, "-m", "eos", "reproduce", "--list"], capture_output=True, text=True,
+                             timeout=300)
+    assert listing.returncode == 0 and "regime-map" in listing.stdout and "9a" in listing.stdout
     bad = subprocess.run([sys.executable, "-m", "eos", "reproduce", "--only", "nope", "--out", str(out)],
                          capture_output=True, text=True, timeout=300)
     assert bad.returncode == 2 and "unknown figure id" in bad.stderr

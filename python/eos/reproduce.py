@@ -44,6 +44,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="figures made in parallel processes (default: %(default)s)")
     parser.add_argument("--force", action="store_true", help="ignore the cache and recompute every figure")
     parser.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
+    parser.add_argument("--list", action="store_true", help="list the figure ids and titles, and exit")
     parser.epilog = ("Exits with status 1 if a figure failed or a check did not pass, so that scripts notice a "
                      "reproduction that no longer matches the paper; skipped figures (missing torch or data) "
                      "do not count.")
@@ -51,6 +52,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     """Run ``eos reproduce`` with parsed ``args``; the exit status (0: all made figures pass)."""
+    if args.list:
+        from .figures import registry
+
+        for fig_id, fig in registry().items():
+            print(f"{fig_id:>22}  {fig.title}")
+        return 0
     only = [s.strip() for s in args.only.split(",") if s.strip()] if args.only else None
     try:
         report = reproduce(out=args.out, preset=args.preset, only=only, jobs=args.jobs,

@@ -102,5 +102,5 @@ def check(data) -> list[Check]:
     ]
 
 
-FIGURE = Figure(id="regime-map", title="Regime map: limiting sharpness over 10⁶ initialisations (x0, y0)",
+FIGURE = Figure(id="regime-map", title="Regime map: limiting sharpness over ≥ 10⁶ initialisations (x0, y0)",
                 compute=compute, plot=plot, check=check)
