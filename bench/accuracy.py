@@ -25,7 +25,7 @@ Run:  python bench/accuracy.py [--max-steps N | --quick] [--json PATH]
 
 --max-steps caps the long-double steps of the smallest η of each case (the ladder stops before the predicted
 step count exceeds it). The default, 1e7, takes about 3 minutes on 2 cores; --quick (1e6) under a minute; the
-issue's full setting, --max-steps 1e8, about half an hour on 2 cores (float128 runs ~1–2 M steps/s, and a float128
+issue's full setting, --max-steps 1e8, 40 minutes on the 2-core dev box shared with other jobs (float128 runs ~1–2 M steps/s, and a float128
 run needs about 1.8× the steps of a long-double one: it converges to a 2^15× tighter tolerance).
 """
 from __future__ import annotations
