@@ -108,6 +108,17 @@ def test_a_failing_check_makes_the_exit_status_nonzero(tmp_path, monkeypatch, fi
     assert "**FAIL**" in (tmp_path / "report.md").read_text()
 
 
+def test_a_non_finite_measurement_is_null_in_strict_json(tmp_path, monkeypatch, fig5_module):
+    def nan_check(data):
+        return [Check("a fit with too few points", float("nan"), 2.0, 0.3, False)]
+
+    monkeypatch.setattr(fig5_module, "FIGURE", dataclasses.replace(fig5_module.FIGURE, check=nan_check))
+    report = R.reproduce(tmp_path, only=["5"], progress=False)
+    text = (tmp_path / "report.json").read_text()
+    assert "NaN" not in text and json.loads(text)["figures"][0]["checks"][0]["measured"] is None
+    assert report["figures"][0]["checks"][0]["measured"] is None and R.exit_status(report) == 1
+
+
 def test_a_figure_without_checks_fails(tmp_path, monkeypatch, fig5_module):
     monkeypatch.setattr(fig5_module, "FIGURE", dataclasses.replace(fig5_module.FIGURE, check=lambda data: []))
     report = R.reproduce(tmp_path, only=["5"], progress=False)

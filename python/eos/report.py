@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime
-import math
 
 __all__ = ["render_markdown"]
 
@@ -13,11 +12,11 @@ def _cell(text: str) -> str:
 
 
 def _num(value) -> str:
-    """A measured or expected number, or a bound given as text."""
+    """A measured or expected number, a bound given as text, or None for a number that was not finite."""
     if isinstance(value, str):
         return _cell(value)
-    if math.isnan(value):
-        return "nan"
+    if value is None:
+        return "not finite"
     return f"{value:.4g}"
 
 

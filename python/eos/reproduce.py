@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import json
+import math
 import multiprocessing
 import sys
 import time
@@ -137,15 +138,23 @@ def reproduce(out: str | Path = "eos-figures", preset: str = "quick", only=None,
         "eos_version": eos.__version__,
         "preset": preset,
         "command": command,
-        "figures": [{k: v for k, v in entries[i].items() if k in _PUBLIC} for i in ids],
+        "figures": [_public(entries[i]) for i in ids],
     }
-    (out / "report.json").write_text(json.dumps(report, indent=2) + "\n")
+    (out / "report.json").write_text(json.dumps(report, indent=2, allow_nan=False) + "\n")
     (out / "report.md").write_text(render_markdown(report, [entries[i] for i in ids], time.time() - started))
     return report
 
 
 #: the keys of a figure entry that report.json carries (make_figure adds "cached" and "traceback" for report.md)
 _PUBLIC = ("id", "title", "status", "reason", "seconds", "files", "checks")
+
+
+def _public(entry: dict) -> dict:
+    """The report.json part of an entry; a non-finite number in a check becomes null (strict JSON has no NaN)."""
+    finite = lambda v: None if isinstance(v, float) and not math.isfinite(v) else v  # noqa: E731
+    public = {k: entry[k] for k in _PUBLIC}
+    public["checks"] = [{k: finite(v) for k, v in c.items()} for c in entry["checks"]]
+    return public
 
 
 def make_figure(fig_id: str, preset: str, out: str, force: bool, command: list[str]) -> dict[str, Any]:
