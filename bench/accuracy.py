@@ -24,9 +24,10 @@ Error model (constants measured over the well-conditioned cases, printed at the 
 Run:  python bench/accuracy.py [--max-steps N | --quick] [--json PATH]
 
 --max-steps caps the long-double steps of the smallest η of each case (the ladder stops before the predicted
-step count exceeds it). The default, 1e7, takes about 3 minutes on 2 cores; --quick (1e6) under a minute; the
-issue's full setting, --max-steps 1e8, 40 minutes on the 2-core dev box shared with other jobs (float128 runs ~1–2 M steps/s, and a float128
-run needs about 1.8× the steps of a long-double one: it converges to a 2^15× tighter tolerance).
+step count exceeds it). The default, 1e7, takes about 3 minutes on 2 cores; --quick (1e6) about a minute; the
+issue's full setting, --max-steps 1e8, 40 minutes on the 2-core dev box shared with other jobs (float128 runs
+~1–2 M steps/s, and a float128 run needs about 1.8× the steps of a long-double one: it converges to a 2^49×
+tighter tolerance).
 """
 from __future__ import annotations
 
@@ -70,7 +71,7 @@ _MP_LOCK = threading.Lock()
 
 
 def init(eta: float) -> tuple[float, float]:
-    """The EoS-regime initialisation sqrt(γ/η)(x̃, ỹ), rounded to float64 (the exact problem every precision solves)."""
+    """The EoS-regime initialisation sqrt(γ/η)(x̃, ỹ), rounded to float64 (the problem every precision solves)."""
     y_tilde = math.sqrt(1 + X_TILDE**2)
     r = math.sqrt(GAMMA / eta)
     return r * X_TILDE, r * y_tilde
@@ -131,7 +132,8 @@ def _row_line(row: dict) -> str:
     e = row["error"]
     conv = "" if all(row["converged"].values()) else "  (not converged: " + ",".join(
         p for p, c in row["converged"].items() if not c) + ")"
-    return (f"{row['case']:>9} η={row['eta']:<7g} gap={row['ref_gap']:<10.4g} steps(ld)={row['steps']['longdouble']:<10d}"
+    return (f"{row['case']:>9} η={row['eta']:<7g} gap={row['ref_gap']:<10.4g} "
+            f"steps(ld)={row['steps']['longdouble']:<10d}"
             f" err double={_fmt(e['double'])} longdouble={_fmt(e['longdouble'])} float128={_fmt(e['float128'])}"
             f"  ref={row['reference']}" + (f" (40 vs 50 digits {row['ref_self_error']:.0e})" if row["ref_self_error"]
                                            is not None else "") + conv)

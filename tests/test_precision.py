@@ -131,8 +131,8 @@ def test_quad_step_is_correctly_rounded(loss, beta):
 
 @pytest.mark.parametrize("loss,beta", [("logistic", None), ("sqrt", None), ("beta", 1.5)])
 def test_quad_cumulative_identity(loss, beta):
-    """D_t = D_0 Π_{j<t} (1 − η² l'(s_j)²) (D = y² − x², s = xy; SPEC §1) along a 10⁴-step EoS run: on the quad
-    trajectory it holds to the rounding of the output (~1e-19 relative), where the long-double run has drifted
+    """D_t = D_0 Π_{j<t} (1 − η² l'(s_j)²) (D = y² − x², s = xy; SPEC §1) along a 10⁴-step EoS run: on the
+    quad trajectory it holds to the rounding of the output (~1e-19 relative), where the long-double run has drifted
     50–150× further."""
     eta = 0.05
     x0, y0 = eos_init(eta)
