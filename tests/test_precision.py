@@ -231,3 +231,25 @@ def test_quad_mean_model_matches_mpmath(factor):
     ref = mpref.mean_model(1.0, 0.0, eta, d, int(q.steps), dps=50)
     assert abs(LD(q.b) - to_longdouble(ref["b"])) <= abs(np.spacing(LD(q.b)))
     assert mpref.rel_err(np.float64(q.gap), ref["gap"]) <= 2.0**-53
+
+
+def test_accuracy_bench_smoke():
+    """bench/accuracy.py on one short case: rows against mpmath, errors within the error model of auto."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    try:
+        import accuracy
+    finally:
+        sys.path.pop(0)
+    rows = accuracy.run_case("beta", 3.0, max_steps=5_000, mp_steps=10_000, log=lambda s: None)
+    assert [r["eta"] for r in rows] == [0.2, 0.1, 0.05, 0.02]
+    for r in rows:
+        assert r["reference"] == "mpmath" and r["ref_self_error"] < 1e-30
+        assert r["error"]["float128"] <= 2.0**-53
+        for p in ("double", "longdouble"):
+            model = _precision.EPS[p] * (2 / r["eta"]) / r["ref_gap"] * (_precision.A + _precision.C * r["steps"][p])
+            assert r["error"][p] <= model + 2.0**-53
+    summary = accuracy.summarize(rows, accuracy.fit_model(rows))
+    assert {s["precision"]: s["smallest_tested_eta"] for s in summary} == dict.fromkeys(accuracy.PRECISIONS, 0.02)
