@@ -358,12 +358,14 @@ def measure(spec: Spec, min_time: float = 1.0, max_reps: int = 3) -> dict[str, A
         run = build_jax(spec.model, init, spec.steps, spec.threads)
     else:
         raise ValueError(f"unknown implementation {spec.impl!r}")
-    best, reps, out = math.inf, 0, None
+    best, reps, out, cpu = math.inf, 0, None, 0.0
     t_total = time.perf_counter()
     while reps < max_reps:
-        t0 = time.perf_counter()
+        c0, t0 = time.process_time(), time.perf_counter()
         out = run()
-        best = min(best, time.perf_counter() - t0)
+        dt = time.perf_counter() - t0
+        if dt < best:  # CPU seconds (all threads) of the fastest run: shows whether the threads had the cores
+            best, cpu = dt, time.process_time() - c0
         reps += 1
         if time.perf_counter() - t_total > min_time:
             break
@@ -377,6 +379,7 @@ def measure(spec: Spec, min_time: float = 1.0, max_reps: int = 3) -> dict[str, A
         "init_steps": taken,
         "msteps_per_s": taken / best / 1e6,
         "peak_mb": max(_peak_kb() - base_kb, 0) / 1024,
+        "cpu_seconds": cpu,
     }
 
 
@@ -404,6 +407,7 @@ class Row:
     seconds: float | None = None
     init_steps: int | None = None
     max_rel_diff_numpy: float | None = None
+    cpu_seconds: float | None = None
     note: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -478,7 +482,8 @@ def plan(models: list[str], precisions: list[str], peers: list[str], n: int, n12
         for peer in peers:
             if peer == "numpy":
                 continue
-            for t in ([all_threads] if peer == "jax" else threads):  # XLA's CPU pool is not per call
+            # whole machine only: XLA's CPU pool is not per call; torch.compile takes minutes per compilation
+            for t in ([all_threads] if peer in ("jax", "torch.compile") else threads):
                 specs.append(Spec(model, peer, "double", t, n, steps))
     return specs
 
@@ -498,15 +503,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def format_table(rows: list[Row]) -> str:
-    head = ("model", "impl", "precision", "thr", "M init-steps/s", "x numpy", "peak MB", "rel diff vs numpy")
+    head = ("model", "impl", "precision", "thr", "M init-steps/s", "x numpy", "CPU use", "peak MB",
+            "rel diff vs numpy")
     lines = [head]
     for r in rows:
         if r.msteps_per_s is None:
-            lines.append((r.model, r.impl, r.precision, str(r.threads), "-", "-", "-", r.note))
+            lines.append((r.model, r.impl, r.precision, str(r.threads), "-", "-", "-", "-", r.note))
             continue
         diff = "" if r.max_rel_diff_numpy is None else f"{r.max_rel_diff_numpy:.1e}"
+        use = f"{r.cpu_seconds / r.seconds:.2f}" if r.cpu_seconds and r.seconds else "-"
         lines.append((r.model, r.impl, r.precision, str(r.threads), f"{r.msteps_per_s:.1f}",
-                      f"{r.ratio_numpy:.2f}" if r.ratio_numpy else "-", f"{r.peak_mb:.0f}", diff + r.note))
+                      f"{r.ratio_numpy:.2f}" if r.ratio_numpy else "-", use, f"{r.peak_mb:.0f}", diff + r.note))
     widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
     out = ["| " + " | ".join(c.ljust(w) for c, w in zip(line, widths)) + " |" for line in lines]
     out.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
@@ -532,8 +539,10 @@ def main(args: argparse.Namespace) -> int:
     peers = [p for p in wanted if notes.get(p) is None]
     all_threads = args.threads or core.max_threads()
     info = machine()
+    info["load_average_before"] = os.getloadavg() if hasattr(os, "getloadavg") else None
     print(f"# eos bench: {n} initialisations x {steps} steps (float128: {n128}); {info['cpu']}, "
-          f"{info['cores']} cores, eos SIMD path {info['eos_simd']}", flush=True)
+          f"{info['cores']} cores, eos SIMD path {info['eos_simd']}, load average {info['load_average_before']}",
+          flush=True)
     for p in wanted:
         if notes.get(p):
             print(f"# skipped {p}: {notes[p]}", flush=True)
@@ -553,6 +562,7 @@ def main(args: argparse.Namespace) -> int:
             else:
                 row.msteps_per_s, row.peak_mb = res["msteps_per_s"], res["peak_mb"]
                 row.seconds, row.init_steps = res["seconds"], res["init_steps"]
+                row.cpu_seconds = res.get("cpu_seconds")
                 if spec.impl == "numpy":
                     numpy_speed[spec.model] = row.msteps_per_s
                 if spec.model in numpy_speed:
@@ -573,8 +583,10 @@ def main(args: argparse.Namespace) -> int:
             speed = f"{row.msteps_per_s:9.1f} M/s" if row.msteps_per_s is not None else ""
             print(f"  {spec.model:8s} {spec.impl:13s} {spec.precision:10s} {spec.threads:2d} thr {speed} {ratio}"
                   f"{row.note}", flush=True)
+    info["load_average_after"] = os.getloadavg() if hasattr(os, "getloadavg") else None
     print()
     print(format_table(rows))
+    print("\nCPU use: CPU seconds / wall seconds of the timed run (about the thread count when the machine is idle).")
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"machine": info, "n": n, "steps": steps, "n_float128": n128, "beta": BETA,

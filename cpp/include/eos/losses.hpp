@@ -68,6 +68,27 @@ template <class T> struct Beta {
     }
     return math::pow(a, beta);
   }
+  // Call f with a loss equal to this one whose d1 has no call to pow when the shortcut applies (so that a loop
+  // over initialisations calling it vectorises), else with *this.
+  template <class F> decltype(auto) visit(F&& f) const {
+    if constexpr (std::is_same_v<T, double> || std::is_same_v<T, long double>) {
+      if (whole >= 0) {
+        struct Shortcut {
+          const Beta& b;
+          T d1(T s) const {
+            const T a = math::abs(s);
+            T p = b.half ? math::sqrt(a) : T(1);
+            for (int k = 0; k < 10; ++k) p *= k < b.whole ? a : T(1);
+            const T inside = s * (T(1) - b.c * p);
+            return a > b.r ? (s > T(0) ? T(1) : T(-1)) : inside;
+          }
+          T d2(T s) const { return b.d2(s); }
+        };
+        return f(Shortcut{*this});
+      }
+    }
+    return f(*this);
+  }
   T d1(T s) const {
     const T a = math::abs(s);
     const T inside = s * (T(1) - c * power(a));
@@ -78,6 +99,15 @@ template <class T> struct Beta {
     return a > r ? T(0) : T(1) - c * (beta + T(1)) * power(a);
   }
 };
+
+// f(loss), or f(an equal loss that vectorises better) where the loss offers one (Beta::visit).
+template <class Loss, class F> decltype(auto) visit_loss(const Loss& loss, F&& f) {
+  if constexpr (requires { loss.visit(f); }) {
+    return loss.visit(f);
+  } else {
+    return f(loss);
+  }
+}
 
 // q(s) = l'(s)/s, continuous at 0.
 template <class T, class Loss> inline T ratio(const Loss& loss, T s) { return s == T(0) ? T(1) : loss.d1(s) / s; }

@@ -86,10 +86,15 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
   // single_neuron_settled is only evaluated where its cheap necessary condition eta small^2 <= eps holds.
   // Every lane rounds exactly as a lone chain would, so results do not depend on the block a chain is in.
   std::int64_t advance_block(std::int64_t i0, std::int64_t count, std::int64_t k) const {
+    return visit_loss(loss, [&](const auto& l) { return advance_block_with(l, i0, count, k); });
+  }
+
+  template <class L>
+  std::int64_t advance_block_with(const L& loss, std::int64_t i0, std::int64_t count, std::int64_t k) const {
     constexpr int W = width;
     using I = std::int64_t;
     T xv[W], yv[W], ev[W], scv[W];
-    I tv[W], tcv[W], nbv[W], nfv[W], act[W], bad[W], loaded[W], above[W];
+    I tv[W], tcv[W], nbv[W], nfv[W], act[W], bad[W], loaded[W], above[W], crossed[W];
     I alive = 0;
     for (int j = 0; j < W; ++j) {
       const I i = i0 + j;
@@ -110,13 +115,15 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
         xv[j] = yv[j] = ev[j] = scv[j] = T(0);
         tv[j] = tcv[j] = nbv[j] = nfv[j] = act[j] = loaded[j] = above[j] = 0;
       }
-      bad[j] = 0;
+      bad[j] = crossed[j] = 0;
     }
     const T two(2), lo = band_lo, hi = band_hi, tol = epsilon<T>(), big = huge<T>();
     for (I step = 0; step < k && alive > 0; ++step) {
       I event = 0;
       if constexpr (kVector) {
         // double: straight-line code over all lanes, masked; the compiler vectorises this loop.
+        // Rare per-lane events (divergence, a crossing of the edge, a possible convergence) only raise `event`;
+        // the scalar pass below handles them.
         for (int j = 0; j < W; ++j) {
           const T xi = xv[j], yi = yv[j], e = ev[j];
           const T g = loss.d1(xi * yi);
@@ -127,17 +134,14 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
           const T ey2n = e * yn * yn;
           const T small = axn < ayn ? axn : ayn;
           const I maybe_settled = e * small * small <= tol;
-          bad[j] = act[j] & (1 - fin);
-          event |= bad[j] | (up & maybe_settled);
-          const I t = tv[j] + up;
-          const I crossed = up & (tcv[j] < 0) & (ey2n < two) & above[j];
-          const T sc = math::abs(xn * yn);
-          tcv[j] = crossed ? t : tcv[j];
-          scv[j] = crossed ? sc : scv[j];
+          const I below = ey2n < two;
+          event |= (act[j] & (1 - fin)) | (up & (maybe_settled | (below & above[j] & (tcv[j] < 0))));
+          act[j] = up;  // a lane that went non-finite stops here (the scalar pass marks it diverged)
+          tv[j] += up;
           nbv[j] += up & (ey2n >= lo) & (ey2n < hi);
           nfv[j] += up & (((xn < T(0)) & (xi > T(0))) | ((xn > T(0)) & (xi < T(0))));
-          above[j] = up ? I(ey2n >= two) : above[j];
-          tv[j] = t;
+          crossed[j] = up & below & above[j];
+          above[j] = up ? 1 - below : above[j];
           xv[j] = up ? xn : xi;
           yv[j] = up ? yn : yi;
         }
@@ -175,16 +179,22 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
           if (act[j]) record(i0 + j, tv[j], xv[j], yv[j]);
       if (event) {
         for (int j = 0; j < W; ++j) {
-          if (!act[j]) continue;
-          if (bad[j]) {
+          if (!loaded[j] || status[i0 + j] != kRunning) continue;
+          if (bad[j] || (kVector && !act[j])) {
             status[i0 + j] = kDiverged;  // keeps the last finite iterate; steps counts the finite ones
-          } else if (single_neuron_settled<T>(loss, xv[j], yv[j], ev[j])) {
-            status[i0 + j] = kConverged;
-          } else {
+            act[j] = 0;
+            --alive;
             continue;
           }
-          act[j] = 0;
-          --alive;
+          if (kVector && crossed[j] && tcv[j] < 0) {
+            tcv[j] = tv[j];
+            scv[j] = math::abs(xv[j] * yv[j]);
+          }
+          if (single_neuron_settled<T>(loss, xv[j], yv[j], ev[j])) {
+            status[i0 + j] = kConverged;
+            act[j] = 0;
+            --alive;
+          }
         }
       }
     }
