@@ -105,3 +105,11 @@ def test_cli_help_lists_the_subcommands():
     res = subprocess.run([sys.executable, "-m", "eos", "--help"], capture_output=True, text=True, timeout=60)
     for sub in ("single-neuron", "mean-model", "reproduce", "bench"):
         assert sub in res.stdout
+
+
+def test_cli_precision_auto_reports_its_choice():
+    res = subprocess.run([sys.executable, "-m", "eos", "single-neuron", "--x0", "3", "--y0", "6", "--eta", "0.1",
+                          "--loss", "sqrt", "--precision", "auto", "--digits", "12", "--json"],
+                         capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout)["precision"] == "longdouble"  # double gives ~1e-12 here: not 12 digits

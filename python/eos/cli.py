@@ -26,8 +26,8 @@ def _real(text: str) -> np.longdouble:
         raise argparse.ArgumentTypeError(f"not a real number: {text!r}") from None
 
 
-def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--precision", default="longdouble", choices=("double", "longdouble", "float128"))
+def _common(p: argparse.ArgumentParser, precisions: tuple[str, ...] = ("double", "longdouble", "float128")) -> None:
+    p.add_argument("--precision", default="longdouble", choices=precisions)
     p.add_argument("--max-steps", type=int, default=1_000_000)
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--progress", action="store_true", help="show a progress bar")
@@ -55,7 +55,7 @@ def _single_neuron(args: argparse.Namespace) -> int:
     from .models import single_neuron
 
     r = single_neuron(args.x0, args.y0, args.eta, args.loss, beta=args.beta, precision=args.precision,
-                      max_steps=args.max_steps, band=tuple(args.band), threads=args.threads, progress=args.progress)
+                      digits=args.digits, max_steps=args.max_steps, band=tuple(args.band), threads=args.threads, progress=args.progress)
     _print_result(r, args.json)
     return 0
 
@@ -85,7 +85,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--beta", type=float, default=None, help="exponent of loss 'beta' (> 1)")
     p.add_argument("--band", type=float, nargs=2, default=(2.0, 2.5), metavar=("LO", "HI"),
                    help="band of eta*y^2 whose visits band_steps counts")
-    _common(p)
+    p.add_argument("--digits", type=int, default=None,
+                   help="with --precision auto: significant digits of the gap wanted (default 3)")
+    _common(p, ("double", "longdouble", "float128", "auto"))
     p.set_defaults(run=_single_neuron)
 
     p = sub.add_parser("mean-model", help="GD on the mean model (A, b) from one initialisation",
