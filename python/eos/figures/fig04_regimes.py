@@ -53,7 +53,7 @@ def plot(data, stem: Path) -> list[Path]:
     ax.axhline(np.sqrt(2 / eta), **THEORY, label=r"edge $y^2 = 2/\eta$")
     ax.set(xlabel="$x$", ylabel="$y$", title=f"logistic loss, $\\eta = {eta:g}$")
     ax.set_ylim(bottom=0.8 * np.sqrt(2 / eta) * np.sqrt(data["gf_gamma"] / 2))
-    ax.legend(frameon=False, loc="lower right")
+    ax.legend(frameon=False, loc="upper left", fontsize=6)
     return save(fig, stem)
 
 
