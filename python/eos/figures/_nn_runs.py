@@ -41,8 +41,8 @@ RESNET_GD = {
 }
 #: ResNet-18 on 10-class CIFAR-10 with SGD (Fig. 8); statistics every ``eval_every`` steps on ``n_eval`` images
 RESNET_SGD = {
-    "quick": {"width": 8, "n": 2000, "steps": 20, "lrs": [0.01, 0.4], "batch_sizes": [100, 1000],
-              "eval_every": 5, "n_eval": 500},
+    "quick": {"width": 8, "n": 2000, "steps": 12, "lrs": [0.01, 0.4], "batch_sizes": [100, 1000],
+              "eval_every": 4, "n_eval": 250},
     "full": {"width": 64, "n": 50_000, "steps": 1000, "lrs": [0.01, 0.1, 0.4], "batch_sizes": [100, 1000],
              "eval_every": 50, "n_eval": 10_000},
 }

@@ -3,7 +3,7 @@ activation (post-ReLU output of the last conv layer, averaged over neurons, posi
 the step, for batch sizes 100 (top) and 1000 (bottom) and several learning rates.
 
 Full: all 50 000 training images, 1000 steps, activation averaged over 10 000 of them every 50 steps;
-quick: an 8-wide ResNet-18 on 2000 images, 20 steps, two rates, statistics on 500 images every 5 steps.
+quick: an 8-wide ResNet-18 on 2000 images, 12 steps, two rates, statistics on 250 images every 4 steps.
 Checked, per batch size: the largest learning rate ends with a lower median bias and a lower (sparser)
 average activation than the smallest. Made when CIFAR-10 is found.
 """
