@@ -197,7 +197,9 @@ def test_quasi_static_envelope_matches_closed_forms(dtype):
         np.testing.assert_allclose(got, expected, rtol=64 * eps)
     s = T.quasi_static_s(y, eta, T.get_loss("logistic"))
     np.testing.assert_allclose(eta * y * y * np.tanh(s) / s, 2, rtol=16 * eps)
-    assert np.isnan(T.quasi_static_s(np.array([4.0]), 0.1, T.get_loss("sqrt"))).all()  # η y² < 2
+    assert np.isnan(T.quasi_static_s(np.array([4.0, 0.0]), 0.1, T.get_loss("sqrt"))).all()  # η y² < 2
+    # β = ∞: q = 1 on [0, 1], so just above the edge huber's envelope already sits at |s| = ηy²/2 > 1
+    assert T.quasi_static_s(np.sqrt(20.0001), 0.1, T.get_loss("huber")) == pytest.approx(1.000005)
 
 
 def test_gradient_flow_matches_the_exact_huber_solution():

@@ -104,7 +104,8 @@ def quasi_static_s(y, eta, loss: Loss):
     inputs, to the last bit. Shape: the broadcast shape of y and eta.
     """
     y, eta = _floats(y, eta)
-    target = 2 / (eta * y * y)
+    with np.errstate(divide="ignore"):  # y = 0: target ∞, no envelope (NaN below)
+        target = 2 / (eta * y * y)
     lo = np.zeros_like(target)
     hi = np.where(target <= 1, 1 / target, 0)
     for _ in range(400):  # each pass halves the bracket; stops when no bracket can shrink further
