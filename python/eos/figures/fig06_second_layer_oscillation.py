@@ -28,7 +28,7 @@ def plot(data, stem: Path) -> list[Path]:
         a = data[f"a_mean_{i}"]
         ax.plot(np.arange(len(a)), a * 1e3, color=PALETTE[i], linewidth=0.9, label=f"lr = {lr:g}")
     ax.set(xlabel="step", ylabel=r"average second-layer weight $\bar a$ ($\times 10^{-3}$)")
-    ax.legend(frameon=False, ncol=2)
+    ax.legend(frameon=False, ncol=3, loc="lower center", bbox_to_anchor=(0.5, 1.0))  # above: the curves fill the axes
     return save(fig, stem)
 
 
