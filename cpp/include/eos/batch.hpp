@@ -119,7 +119,10 @@ void run_batched(Kernel& kernel, std::int64_t n, std::int64_t max_steps, int thr
     k = std::min(k, max_steps - done);
     const auto t0 = std::chrono::steady_clock::now();
     std::int64_t still = 0;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) reduction(+ : still)
+    // Hand out about 64 chains at a time: one-chain blocks (the mean model) would make every thread hit the
+    // loop's shared counter once per chain.
+    constexpr std::int64_t chunk = width >= 64 ? 1 : 64 / width;
+#pragma omp parallel for schedule(dynamic, chunk) num_threads(threads) reduction(+ : still)
     for (std::int64_t blk = 0; blk < blocks; ++blk) {
       const std::int64_t i0 = blk * width;
       still += advance(kern, i0, std::min(width, n - i0), k);

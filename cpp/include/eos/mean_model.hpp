@@ -14,10 +14,18 @@ namespace eos {
 // g(b) = phi(b) + b Phi(b), g'(b) = Phi(b), g''(b) = phi(b): one exp and one erfc, shared by all three.
 template <class T> struct Gauss {
   T g, dg, d2g;
+  // sqrt(2) and sqrt(2 pi) in T, computed once (pi<T>() calls atan: it used to cost as much as exp per step).
+  static T sqrt2() {
+    static const T v = math::sqrt(T(2));
+    return v;
+  }
+  static T sqrt2pi() {
+    static const T v = math::sqrt(T(2) * pi<T>());
+    return v;
+  }
   explicit Gauss(T b) {
-    const T sqrt2 = math::sqrt(T(2));
-    d2g = math::exp(-b * b / T(2)) / math::sqrt(T(2) * pi<T>());
-    dg = math::erfc(-b / sqrt2) / T(2);
+    d2g = math::exp(-b * b / T(2)) / sqrt2pi();
+    dg = math::erfc(-b / sqrt2()) / T(2);
     g = d2g + b * dg;
   }
 };
