@@ -158,3 +158,15 @@ def test_command_line(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "eos", "reproduce", "--only", "nope", "--out", str(out)],
                          capture_output=True, text=True, timeout=300)
     assert bad.returncode == 2 and "unknown figure id" in bad.stderr
+
+
+def test_cli_cifar_root_is_where_the_cifar_figures_look(tmp_path):
+    pytest.importorskip("torch")
+    empty = tmp_path / "no-cifar-here"
+    empty.mkdir()
+    run = subprocess.run([sys.executable, "-m", "eos", "reproduce", "--only", "7", "--out", str(tmp_path / "out"),
+                          "--cifar-root", str(empty), "--no-progress"], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr  # a skipped figure is not a failure
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    (fig,) = report["figures"]
+    assert fig["status"] == "skipped" and str(empty) in fig["reason"]

@@ -16,6 +16,7 @@ import concurrent.futures
 import json
 import math
 import multiprocessing
+import os
 import sys
 import time
 import traceback
@@ -44,6 +45,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--jobs", metavar="N", type=int, default=1,
                         help="figures made in parallel processes (default: %(default)s)")
     parser.add_argument("--force", action="store_true", help="ignore the cache and recompute every figure")
+    parser.add_argument("--cifar-root", metavar="DIR", default=None,
+                        help="folder holding cifar-10-batches-py for Figs. 3b, 7, 8 (default: $EOS_DATA, "
+                             "then ~/.cache/eos)")
     parser.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
     parser.add_argument("--list", action="store_true", help="list the figure ids and titles, and exit")
     parser.epilog = ("Exits with status 1 if a figure failed or a check did not pass, so that scripts notice a "
@@ -60,6 +64,8 @@ def main(args: argparse.Namespace) -> int:
             print(f"{fig_id:>22}  {fig.title}")
         return 0
     only = [s.strip() for s in args.only.split(",") if s.strip()] if args.only else None
+    if args.cifar_root is not None:
+        os.environ["EOS_DATA"] = str(args.cifar_root)  # read by eos.nn.cifar, here and in --jobs workers
     try:
         report = reproduce(out=args.out, preset=args.preset, only=only, jobs=args.jobs,
                            progress=args.progress, force=args.force)
