@@ -215,7 +215,7 @@ def summarize(rows: list[dict], model: dict) -> list[dict]:
 
 
 def markdown(rows: list[dict], summary: list[dict], model: dict) -> str:
-    """The tables of README.d/precision.md."""
+    """The tables of README.md, section "Which precision do I need?"."""
     out = ["| case | η | gap | steps (long double) | double | long double | float128 | reference |",
            "|---|---|---|---|---|---|---|---|"]
     for r in rows:

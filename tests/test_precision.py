@@ -56,7 +56,7 @@ def test_quad_gap_matches_mpmath(loss, beta, eta):
     n = int(q.steps)
     ref = mpref.single_neuron(x0, y0, eta, loss, n, beta=beta, dps=50)
     ref40 = mpref.single_neuron(x0, y0, eta, loss, n, beta=beta, dps=40)
-    if loss != "huber":  # huber is ill-conditioned (README.d/precision.md); at these η still to ~1e-26
+    if loss != "huber":  # huber is ill-conditioned (README.md, "Which precision do I need?"); at these η still to ~1e-26
         assert mpref.rel_err(ref40["gap"], ref["gap"]) < 1e-30
     assert mpref.rel_err(np.float64(q.gap), ref["gap"]) <= 2.0**-53
     ulp = abs(np.spacing(LD(q.y)))

@@ -1,7 +1,7 @@
 """precision="auto" for the single neuron: the cheapest working precision expected to give the gap to `digits`
 significant digits.
 
-The error model comes from bench/accuracy.py (README.d/precision.md has the table). For GD in a working precision
+The error model comes from bench/accuracy.py (README.md, "Which precision do I need?", has the table). For GD in a working precision
 with machine epsilon eps, the relative error of the gap 2/η − λ∞ after n steps is
 
     err ≈ eps · (2/η) / gap · (A + C · n)

@@ -92,7 +92,7 @@ def single_neuron(
         The arithmetic of every step. float128 (IEEE quad) exists where the build has libquadmath; its
         iterates are returned rounded to np.longdouble, its gap is rounded once from quad.
         "auto" picks the cheapest of these expected to give the gap to `digits` significant digits: it runs
-        in double, estimates the error of each precision from that run with the model of README.d/precision.md
+        in double, estimates the error of each precision from that run with the error model of README.md ("Which precision do I need?")
         (relative gap error ≈ eps · (2/η)/gap · (60 + 0.04·steps)), and reruns in long double or float128 if
         needed. The result's `precision` says which it picked (also logged at DEBUG level on the "eos" logger).
         It raises ValueError if float128 is needed but not built, and warns (RuntimeWarning) if even float128
