@@ -43,17 +43,9 @@ py::dict mean_model(const py::array& A0, const py::array& b0, const py::array& e
   }
   A.publish();
   b.publish();
-  const py::tuple f = flags(status);
-  py::dict r;
+  py::dict r = common_result(steps, status, sharpness, gap, t_cross, trajectory);
   r["A"] = A.out;
   r["b"] = b.out;
-  r["steps"] = steps;
-  r["converged"] = f[0];
-  r["diverged"] = f[1];
-  r["sharpness"] = sharpness;
-  r["gap"] = gap;
-  r["t_cross"] = t_cross;
-  r["trajectory"] = trajectory;
   return r;
 }
 

@@ -101,8 +101,11 @@ void drive(Kernel& kernel, std::int64_t n, std::int64_t max_steps, int threads, 
   });
 }
 
-// The two boolean outputs of a status array.
-inline py::tuple flags(const std::vector<std::uint8_t>& status) {
+// The fields both models return, besides their iterate and their own counters: the status array becomes
+// the two boolean outputs converged and diverged.
+inline py::dict common_result(const py::array& steps, const std::vector<std::uint8_t>& status,
+                              const py::array& sharpness, const py::array& gap, const py::array& t_cross,
+                              const py::object& trajectory) {
   const auto n = py::ssize_t(status.size());
   py::array_t<bool> converged(n), diverged(n);
   auto* c = converged.mutable_data();
@@ -111,7 +114,15 @@ inline py::tuple flags(const std::vector<std::uint8_t>& status) {
     c[i] = status[std::size_t(i)] == kConverged;
     d[i] = status[std::size_t(i)] == kDiverged;
   }
-  return py::make_tuple(converged, diverged);
+  py::dict r;
+  r["steps"] = steps;
+  r["converged"] = converged;
+  r["diverged"] = diverged;
+  r["sharpness"] = sharpness;
+  r["gap"] = gap;
+  r["t_cross"] = t_cross;
+  r["trajectory"] = trajectory;
+  return r;
 }
 
 void bind_single_neuron(py::module_& m);

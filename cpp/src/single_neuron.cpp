@@ -70,20 +70,12 @@ py::dict single_neuron(const py::array& x0, const py::array& y0, const py::array
   const auto* tc = t_cross.data();
   for (py::ssize_t i = 0; i < n; ++i)
     sc[i] = tc[i] >= 0 ? double(s_cross[std::size_t(i)]) : std::numeric_limits<double>::quiet_NaN();
-  const py::tuple f = flags(status);
-  py::dict r;
+  py::dict r = common_result(steps, status, sharpness, gap, t_cross, trajectory);
   r["x"] = x.out;
   r["y"] = y.out;
-  r["steps"] = steps;
-  r["converged"] = f[0];
-  r["diverged"] = f[1];
-  r["sharpness"] = sharpness;
-  r["gap"] = gap;
-  r["t_cross"] = t_cross;
   r["s_cross"] = s_cross_out;
   r["band_steps"] = band_steps;
   r["flips"] = flips;
-  r["trajectory"] = trajectory;
   return r;
 }
 
