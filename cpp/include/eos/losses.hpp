@@ -58,13 +58,19 @@ template <class T> struct Beta {
       half = int(twice) % 2 == 1;
     }
   }
+  // |s|^beta by the shortcut (whole >= 0 only).
+  static T integer_power(T a, int whole, bool half) {
+    T p = half ? math::sqrt(a) : T(1);
+    for (int k = 0; k < 10; ++k) p *= k < whole ? a : T(1);
+    return p;
+  }
+  // |s|^beta. Outside the shortcut, double and long double use exp(beta log a): ~7x faster than glibc's
+  // powl, and its relative error (~|beta log a| ulp) only enters l' through the small term c|s|^beta, so l'
+  // stays within a few ulps (tests/test_core.py, beta = 5/3). float128 keeps powq.
   T power(T a) const {
     if constexpr (std::is_same_v<T, double> || std::is_same_v<T, long double>) {
-      if (whole >= 0) {
-        T p = half ? math::sqrt(a) : T(1);
-        for (int k = 0; k < 10; ++k) p *= k < whole ? a : T(1);
-        return p;
-      }
+      if (whole >= 0) return integer_power(a, whole, half);
+      return math::exp(beta * math::log(a));
     }
     return math::pow(a, beta);
   }
@@ -77,9 +83,7 @@ template <class T> struct Beta {
           const Beta& b;
           T d1(T s) const {
             const T a = math::abs(s);
-            T p = b.half ? math::sqrt(a) : T(1);
-            for (int k = 0; k < 10; ++k) p *= k < b.whole ? a : T(1);
-            const T inside = s * (T(1) - b.c * p);
+            const T inside = s * (T(1) - b.c * integer_power(a, b.whole, b.half));
             return a > b.r ? (s > T(0) ? T(1) : T(-1)) : inside;
           }
           T d2(T s) const { return b.d2(s); }

@@ -30,6 +30,7 @@ using std::abs;
 using std::erfc;
 using std::exp;
 using std::isfinite;
+using std::log;
 using std::pow;
 using std::sqrt;
 // tanh: the kernels' own branch-free version (fast_math.hpp), tested against mpmath to a couple of ulps.
@@ -39,6 +40,7 @@ inline long double tanh(long double x) { return fast::tanh(x); }
 #ifdef EOS_HAVE_FLOAT128
 inline float128 erfc(float128 x) { return erfcq(x); }
 inline float128 exp(float128 x) { return expq(x); }
+inline float128 log(float128 x) { return logq(x); }
 inline bool isfinite(float128 x) { return finiteq(x); }
 inline float128 pow(float128 x, float128 y) { return powq(x, y); }
 inline float128 sqrt(float128 x) { return sqrtq(x); }
