@@ -20,17 +20,9 @@ py::dict mean_model(const py::array& A0, const py::array& b0, const py::array& e
   const std::vector<T> eta_w = load<T>(etaa), d_w = load<T>(da);
   auto steps = filled<std::int64_t>(n, 0), t_cross = filled<std::int64_t>(n, -1);
   std::vector<std::uint8_t> status(std::size_t(n), kRunning);
-  const py::ssize_t n_records = record_every > 0 ? max_steps / record_every + 1 : 0;
-  py::object trajectory = py::none();
-  O* traj = nullptr;
-  if (record_every > 0) {
-    py::array_t<O> a({n, n_records, py::ssize_t(2)});
-    std::fill(a.mutable_data(), a.mutable_data() + a.size(), std::numeric_limits<O>::quiet_NaN());
-    traj = a.mutable_data();
-    trajectory = a;
-  }
+  const auto [trajectory_out, recorder] = trajectory<O>(n, max_steps, record_every);
   MeanModelKernel<T, O> kernel{A.data, b.data, eta_w.data(), d_w.data(), steps.mutable_data(), status.data(),
-                               t_cross.mutable_data(), record_every, std::int64_t(n_records), traj};
+                               t_cross.mutable_data(), recorder};
   drive(kernel, n, max_steps, threads, progress);
 
   py::array_t<O> sharpness(n);
@@ -43,7 +35,7 @@ py::dict mean_model(const py::array& A0, const py::array& b0, const py::array& e
   }
   A.publish();
   b.publish();
-  py::dict r = common_result(steps, status, sharpness, gap, t_cross, trajectory);
+  py::dict r = common_result(steps, status, sharpness, gap, t_cross, trajectory_out);
   r["A"] = A.out;
   r["b"] = b.out;
   return r;

@@ -5,6 +5,8 @@
 #include <pybind11/pybind11.h>
 
 #include <cstdint>
+#include <limits>
+#include <utility>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -87,6 +89,17 @@ template <class S> py::array_t<S> filled(py::ssize_t n, S value) {
   py::array_t<S> a(n);
   std::fill(a.mutable_data(), a.mutable_data() + n, value);
   return a;
+}
+
+// The trajectory output (NaN-filled, shape (n, max_steps / every + 1, 2)) and the kernel's view of it, or
+// None and an empty Recorder when every = 0.
+template <class O> std::pair<py::object, Recorder<O>> trajectory(py::ssize_t n, std::int64_t max_steps,
+                                                                  std::int64_t every) {
+  if (every <= 0) return {py::none(), Recorder<O>{0, 0, nullptr}};
+  const py::ssize_t n_records = max_steps / every + 1;
+  py::array_t<O> a({n, n_records, py::ssize_t(2)});
+  std::fill(a.mutable_data(), a.mutable_data() + a.size(), std::numeric_limits<O>::quiet_NaN());
+  return {a, Recorder<O>{every, std::int64_t(n_records), a.mutable_data()}};
 }
 
 // Run the kernel with the GIL released; between rounds take it back to honour Ctrl-C (KeyboardInterrupt)

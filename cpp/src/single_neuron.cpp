@@ -35,15 +35,7 @@ py::dict single_neuron(const py::array& x0, const py::array& y0, const py::array
   auto band_steps = filled<std::int64_t>(n, 0), flips = filled<std::int64_t>(n, 0);
   std::vector<std::uint8_t> status(std::size_t(n), kRunning);
   std::vector<T> s_cross(std::size_t(n), T(0));
-  const py::ssize_t n_records = record_every > 0 ? max_steps / record_every + 1 : 0;
-  py::object trajectory = py::none();
-  O* traj = nullptr;
-  if (record_every > 0) {
-    py::array_t<O> a({n, n_records, py::ssize_t(2)});
-    std::fill(a.mutable_data(), a.mutable_data() + a.size(), std::numeric_limits<O>::quiet_NaN());
-    traj = a.mutable_data();
-    trajectory = a;
-  }
+  const auto [trajectory_out, recorder] = trajectory<O>(n, max_steps, record_every);
   py::array_t<O> sharpness(n);
   py::array_t<double> gap(n), s_cross_out(n);
 
@@ -51,8 +43,7 @@ py::dict single_neuron(const py::array& x0, const py::array& y0, const py::array
     using Loss = std::decay_t<decltype(loss)>;
     SingleNeuronKernel<T, Loss, O> kernel{loss, x.data, y.data, eta_w.data(), steps.mutable_data(), status.data(),
                                           t_cross.mutable_data(), s_cross.data(), band_steps.mutable_data(),
-                                          flips.mutable_data(), T(band_lo), T(band_hi), record_every,
-                                          std::int64_t(n_records), traj};
+                                          flips.mutable_data(), T(band_lo), T(band_hi), recorder};
     drive(kernel, n, max_steps, threads, progress);
     // Sharpness and the gap 2/eta - sharpness in T: the gap keeps its digits even when it is 1e-15 of 2/eta.
     auto* sh = sharpness.mutable_data();
@@ -70,7 +61,7 @@ py::dict single_neuron(const py::array& x0, const py::array& y0, const py::array
   const auto* tc = t_cross.data();
   for (py::ssize_t i = 0; i < n; ++i)
     sc[i] = tc[i] >= 0 ? double(s_cross[std::size_t(i)]) : std::numeric_limits<double>::quiet_NaN();
-  py::dict r = common_result(steps, status, sharpness, gap, t_cross, trajectory);
+  py::dict r = common_result(steps, status, sharpness, gap, t_cross, trajectory_out);
   r["x"] = x.out;
   r["y"] = y.out;
   r["s_cross"] = s_cross_out;

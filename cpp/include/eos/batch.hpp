@@ -100,6 +100,22 @@ template <class Kernel> BlockFn<Kernel> pick_advance_block() {
   return &advance_block_base<Kernel>;
 }
 
+// Where a kernel writes its recorded trajectory: the iterate pair of chain i at t = 0, every, 2 every, ...
+// into trajectory[i][t / every][0..1] (every = 0: nothing is recorded).
+template <class Out> struct Recorder {
+  std::int64_t every;
+  std::int64_t n_records;
+  Out* trajectory;
+
+  template <class T> void operator()(std::int64_t i, std::int64_t t, T a, T b) const {
+    if (every > 0 && t % every == 0) {
+      Out* p = trajectory + (i * n_records + t / every) * 2;
+      p[0] = Out(a);
+      p[1] = Out(b);
+    }
+  }
+};
+
 // Advance every running chain of `kernel` until it stops or `max_steps` steps have been taken.
 // Kernel: bool running(i) const, and advance_block(i0, count, k) or advance(i, k) (see advance_block_base).
 // between_rounds(steps_done, chains_still_running) runs on the calling thread, outside any parallel region;

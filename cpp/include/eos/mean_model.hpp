@@ -81,19 +81,9 @@ template <class T, class Out> struct MeanModelKernel {
   std::int64_t* steps;
   std::uint8_t* status;
   std::int64_t* t_cross;  // first t >= 1 with eta d^2 g(b_t)^2 / 2 < 2 <= eta d^2 g(b_{t-1})^2 / 2, or -1
-  std::int64_t record_every;
-  std::int64_t n_records;
-  Out* trajectory;  // [N][n_records][2]
+  Recorder<Out> record;  // the trajectory, if asked for
 
   bool running(std::int64_t i) const { return status[i] == kRunning; }
-
-  void record(std::int64_t i, std::int64_t t, T Ai, T bi) const {
-    if (record_every > 0 && t % record_every == 0) {
-      Out* p = trajectory + (i * n_records + t / record_every) * 2;
-      p[0] = Out(Ai);
-      p[1] = Out(bi);
-    }
-  }
 
   void advance(std::int64_t i, std::int64_t k) const {
     T Ai = A[i], bi = b[i];

@@ -64,19 +64,9 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
   std::int64_t* band_steps;
   std::int64_t* flips;
   T band_lo, band_hi;
-  std::int64_t record_every;  // 0: no trajectory
-  std::int64_t n_records;
-  Out* trajectory;  // [N][n_records][2]
+  Recorder<Out> record;  // the trajectory, if asked for
 
   bool running(std::int64_t i) const { return status[i] == kRunning; }
-
-  void record(std::int64_t i, std::int64_t t, T xi, T yi) const {
-    if (record_every > 0 && t % record_every == 0) {
-      Out* p = trajectory + (i * n_records + t / record_every) * 2;
-      p[0] = Out(xi);
-      p[1] = Out(yi);
-    }
-  }
 
   // At most k more steps of chains i0 .. i0+count-1 (count <= width); returns how many still run.
   //
@@ -174,7 +164,7 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
           event |= e * small * small <= tol;
         }
       }
-      if (record_every > 0)
+      if (record.every > 0)
         for (int j = 0; j < W; ++j)
           if (act[j]) record(i0 + j, tv[j], xv[j], yv[j]);
       if (event) {
