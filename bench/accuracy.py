@@ -43,6 +43,7 @@ from pathlib import Path
 import numpy as np
 
 import eos
+from eos.theory import eos_init
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 import mpref  # noqa: E402  (the independent mpmath reference shared with the tests)
@@ -71,10 +72,9 @@ _MP_LOCK = threading.Lock()
 
 
 def init(eta: float) -> tuple[float, float]:
-    """The EoS-regime initialisation sqrt(γ/η)(x̃, ỹ), rounded to float64 (the problem every precision solves)."""
-    y_tilde = math.sqrt(1 + X_TILDE**2)
-    r = math.sqrt(GAMMA / eta)
-    return r * X_TILDE, r * y_tilde
+    """The EoS-regime initialisation sqrt(γ/η)(x̃, ỹ) in float64 (the problem every precision solves)."""
+    x0, y0 = eos_init(eta, GAMMA, X_TILDE)
+    return float(x0), float(y0)
 
 
 def case_name(loss: str, beta: float | None) -> str:

@@ -4,6 +4,7 @@ import pytest
 
 import eos
 from eos import _core
+from eos.theory import eos_init
 
 from mpref import rel_err
 from mpref import single_neuron as mp_single_neuron
@@ -12,10 +13,9 @@ LOSSES = [("logistic", None), ("sqrt", None), ("huber", None), ("beta", 1.5), ("
 LD_EPS = float(np.finfo(np.longdouble).eps)
 
 
-def theorem_init(gamma, eta, xt=0.5):
-    """(x0, y0) = sqrt(γ/η)(x̃, ỹ) with ỹ² − x̃² = 1, so that y0² − x0² = γ/η (the theorems' initialisations)."""
-    c = np.sqrt(np.longdouble(gamma) / np.longdouble(eta))
-    return c * np.longdouble(xt), c * np.sqrt(1 + np.longdouble(xt) ** 2)
+def theorem_init(gamma, eta):
+    """The theorems' initialisations y0² − x0² = γ/η (x̃ = 1/2), computed in long double."""
+    return eos_init(np.asarray(eta, np.longdouble), np.asarray(gamma, np.longdouble), np.longdouble(0.5))
 
 
 def lprime(loss, s, beta=None):
