@@ -13,6 +13,7 @@ from eos import _core
 
 LD = np.longdouble
 PRECISIONS = ["double"] + (["longdouble"] if np.finfo(LD).nmant > np.finfo(np.float64).nmant else [])
+KERNEL_PRECISIONS = PRECISIONS + ["double-double"]
 #: the bound the tests hold fast::tanh to, in units in the last place of the working precision (the largest
 #: error seen on 10^5 random arguments is 3.2 ulp, near |x| = 0.9; the mean is below 0.5 ulp)
 MAX_ULP = 4.0
@@ -81,6 +82,69 @@ def test_tanh_special_values_and_symmetry(precision):
     assert np.all(np.diff(_core._tanh(g, precision)) >= 0)
 
 
+# ---------------------------------------------------------------------------------------------------------
+# double-double (cpp/include/eos/double_double.hpp): the arithmetic of precision="double-double"
+
+DD_OPS = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
+          "div": lambda a, b: a / b, "sqrt": lambda a, b: mp.sqrt(a), "tanh": lambda a, b: mp.tanh(a),
+          "exp": lambda a, b: mp.exp(a), "log": lambda a, b: mp.log(a)}
+#: bounds in units of 2^-104 relative: + - * / sqrt are near-correctly rounded double-double operations (worst
+#: seen 1.5 for /); tanh, exp and log use a degree-7 Pade approximant with a double tail (worst seen 2^33.7,
+#: i.e. 2^-70.3 relative), still 2^6 below long double's rounding
+DD_BOUND = {"add": 2.0, "sub": 2.0, "mul": 2.0, "div": 3.0, "sqrt": 2.0, "tanh": 2.0**35, "exp": 2.0**35,
+            "log": 2.0**35}
+
+
+def dd_numbers(n: int, seed: int, lo: float, hi: float, log_scale: bool = False) -> list[mp.mpf]:
+    """Random double-double values (hi + lo with a full lo) spread over [lo, hi] or its logarithmic scale."""
+    rng = np.random.default_rng(seed)
+    u = rng.uniform(lo, hi, n)
+    x = np.exp(u) if log_scale else u
+    return [mp.mpf(float(v)) * (1 + mp.mpf(float(w)) * 2**-53) for v, w in zip(x, rng.uniform(-1, 1, n))]
+
+
+def split(values: list[mp.mpf]) -> tuple[np.ndarray, np.ndarray]:
+    hi = np.array([float(v) for v in values])
+    return hi, np.array([float(v - mp.mpf(h)) for v, h in zip(values, hi)])
+
+
+@pytest.mark.parametrize("op", list(DD_OPS))
+def test_double_double_against_mpmath(op):
+    with mp.workprec(300):
+        if op in ("tanh", "exp"):
+            a = dd_numbers(1500, 1, -40, 40) + dd_numbers(1500, 2, -3, 3) + dd_numbers(1000, 3, -30, 1.5, True)
+        else:
+            a = dd_numbers(2000, 1, -5, 5) + [-v for v in dd_numbers(2000, 2, np.log(1e-30), np.log(1e30), True)]
+        if op in ("sqrt", "log"):
+            a = [abs(v) for v in a]
+        b = [v if abs(v) > 1e-3 else v + 1 for v in dd_numbers(len(a), 4, -3, 3)]
+        (ah, al), (bh, bl) = split(a), split(b)
+        a, b = [mp.mpf(h) + mp.mpf(l) for h, l in zip(ah, al)], [mp.mpf(h) + mp.mpf(l) for h, l in zip(bh, bl)]
+        hi, lo = _core._dd(op, ah, al, bh, bl)
+        worst = 0.0
+        for k, (h, l) in enumerate(zip(hi, lo)):
+            ref = DD_OPS[op](a[k], b[k])
+            got = mp.mpf(h) + mp.mpf(l)
+            assert abs(l) <= abs(np.spacing(h)) / 2, "not normalised"
+            if op == "exp":
+                ref, got = mp.log(ref), mp.log(got)  # relative error of exp = absolute error of its logarithm
+                worst = max(worst, float(abs(got - ref) / 2.0**-104))
+            else:
+                worst = max(worst, float(abs(got - ref) / abs(ref) / 2.0**-104))
+    assert worst <= DD_BOUND[op], f"{op}: {worst:.3g} units of 2^-104"
+
+
+def test_double_double_tanh_special_values():
+    x = np.array([0.0, -0.0, np.nan, 50.0, -50.0, 1e-300, 40.0])
+    hi, lo = _core._dd("tanh", x, np.zeros_like(x), x, x)
+    assert hi[0] == 0 and not np.signbit(hi[0]) and hi[1] == 0 and np.signbit(hi[1]) and np.isnan(hi[2])
+    # beyond |x| = 40 tanh is 1 to within 2^-115: the kernel's clamp
+    assert (hi[3], hi[4], lo[3]) == (1.0, -1.0, -lo[4]) and -(2.0**-110) < lo[3] <= 0
+    assert hi[5] == 1e-300 and hi[6] == 1.0 and -(2.0**-110) < lo[6] <= 0
+    with pytest.raises(ValueError, match="op must be one of"):
+        _core._dd("cos", x, x, x, x)
+
+
 def test_tanh_rejects_the_wrong_dtype():
     with pytest.raises(TypeError):
         _core._tanh(np.zeros(3, np.float32), "double")
@@ -105,9 +169,9 @@ def test_simd_paths_give_identical_bits(monkeypatch, loss, beta):
         assert _core.simd_target() in ("base", "avx2", "avx512")
         results[path] = {
             p: eos.single_neuron(x0, y0, eta, loss, beta=beta, precision=p, max_steps=3000, threads=2)
-            for p in PRECISIONS
+            for p in KERNEL_PRECISIONS
         }
-    for p in PRECISIONS:
+    for p in KERNEL_PRECISIONS:
         a = results["base"][p]
         assert a.converged.sum() > n // 2 and a.diverged[1] and (a.t_cross >= 0).sum() > 10
         for path in ("avx2", "avx512"):

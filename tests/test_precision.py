@@ -102,6 +102,22 @@ def test_quad_sharpness_to_1e29(loss, beta):
     assert mpref.rel_err(np.float64(r.gap), ref["gap"]) > 1e-9
 
 
+@pytest.mark.parametrize("loss,beta", [("logistic", None), ("sqrt", None), ("beta", 1.5)])
+def test_double_double_sits_between_long_double_and_quad(loss, beta):
+    """Where λ = 2/η (1 − 1e-13) long double loses the gap to ~1e-6, double-double keeps it to ~1e-13 (its tanh
+    and pow are good to ~2^-71, amplified 1e13 by the cancellation; sqrt's arithmetic is ~2^-104 and matches
+    quad). On EoS runs of 10⁴–3·10⁵ steps its gap equals float128's to float64 rounding."""
+    x0, y0, eta, k, ref = tuned_near_edge(loss, beta)
+    d = eos.single_neuron(x0, y0, eta, loss, beta=beta, precision="double-double", max_steps=k)
+    assert int(d.steps) == k
+    assert mpref.rel_err(np.float64(d.gap), ref["gap"]) < 1e-11
+    for eta in (0.05, 0.02):
+        x0, y0 = eos_init(eta)
+        q, d = (eos.single_neuron(x0, y0, eta, loss, beta=beta, precision=p) for p in ("float128", "double-double"))
+        assert q.converged and d.converged
+        assert abs(d.gap - q.gap) <= 2 * np.spacing(q.gap)
+
+
 @pytest.mark.parametrize("loss,beta", CASES)
 def test_quad_step_is_correctly_rounded(loss, beta):
     """One quad step from each long-double state of an EoS trajectory, rounded to long double, equals the

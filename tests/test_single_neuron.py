@@ -94,7 +94,8 @@ def test_eos_regime_gap_is_positive_and_scales_as_eta_to_1_over_beta_minus_1(los
 
 
 @pytest.mark.parametrize("loss,beta", LOSSES)
-@pytest.mark.parametrize("precision,tol", [("longdouble", 2e-15), ("double", 2e-12)])
+# double-double: the gap is right to its float64 rounding (the state to its long double output rounding)
+@pytest.mark.parametrize("precision,tol", [("longdouble", 2e-15), ("double", 2e-12), ("double-double", 2.3e-16)])
 def test_matches_mpmath_reference(loss, beta, precision, tol):
     r = eos.single_neuron(3.0, 6.0, 0.1, loss, beta=beta, precision=precision)
     assert r.converged
@@ -179,11 +180,13 @@ def test_scalar_inputs_give_scalars():
     assert r.trajectory.shape == (5, 2)
 
 
-def test_results_do_not_depend_on_threads():
+@pytest.mark.parametrize("precision", ["longdouble", "double-double"])
+def test_results_do_not_depend_on_threads(precision):
     rng = np.random.default_rng(1)
     x0, y0 = rng.uniform(0, 4, 20_000), rng.uniform(1, 12, 20_000)
-    a = eos.single_neuron(x0, y0, 0.05, "sqrt", max_steps=5000, threads=1)
-    b = eos.single_neuron(x0, y0, 0.05, "sqrt", max_steps=5000, threads=max(2, _core.max_threads()))
+    a = eos.single_neuron(x0, y0, 0.05, "sqrt", max_steps=5000, threads=1, precision=precision)
+    b = eos.single_neuron(x0, y0, 0.05, "sqrt", max_steps=5000, threads=max(2, _core.max_threads()),
+                          precision=precision)
     for f in ("x", "y", "steps", "converged", "sharpness", "gap", "t_cross", "band_steps", "flips"):
         np.testing.assert_array_equal(getattr(a, f), getattr(b, f))
     np.testing.assert_array_equal(a.s_cross, b.s_cross)  # NaNs in the same places compare equal here

@@ -87,7 +87,7 @@ def parser() -> argparse.ArgumentParser:
                    help="band of eta*y^2 whose visits band_steps counts")
     p.add_argument("--digits", type=int, default=None,
                    help="with --precision auto: significant digits of the gap wanted (default 3)")
-    _common(p, ("double", "longdouble", "float128", "auto"))
+    _common(p, ("double", "longdouble", "double-double", "float128", "auto"))
     p.set_defaults(run=_single_neuron)
 
     p = sub.add_parser("mean-model", help="GD on the mean model (A, b) from one initialisation",

@@ -100,6 +100,15 @@ template <class Kernel> BlockFn<Kernel> pick_advance_block() {
   return &advance_block_base<Kernel>;
 }
 
+// W values of T, one per lane of a block, kept so that a loop over the lanes vectorises: a plain array, or
+// one array per word for multi-word types (double-double, double_double.hpp), since compilers do not
+// vectorise loads and stores of whole structs.
+template <class T, int W> struct Lanes {
+  T v[W];
+  T get(int j) const { return v[j]; }
+  void set(int j, T a) { v[j] = a; }
+};
+
 // Where a kernel writes its recorded trajectory: the iterate pair of chain i at t = 0, every, 2 every, ...
 // into trajectory[i][t / every][0..1] (every = 0: nothing is recorded).
 template <class Out> struct Recorder {

@@ -25,7 +25,7 @@ template <class T> struct Logistic {
 template <class T> struct Sqrt {
   T d1(T s) const {
     const T q = T(1) + s * s;  // where s^2 overflows, l' has rounded to +-1 long before (NaN stays NaN)
-    return q > huge<T>() ? (s > T(0) ? T(1) : T(-1)) : s / math::sqrt(q);
+    return select(q > huge<T>(), select(s > T(0), T(1), T(-1)), s / math::sqrt(q));
   }
   T d2(T s) const {
     const T r = math::sqrt(T(1) + s * s);
@@ -35,7 +35,7 @@ template <class T> struct Sqrt {
 
 // Huber: s^2/2 on [-1, 1], |s| - 1/2 outside; l' = clip(s, -1, 1), beta = infinity.
 template <class T> struct Huber {
-  T d1(T s) const { return s > T(1) ? T(1) : (s < T(-1) ? T(-1) : s); }
+  T d1(T s) const { return select(s > T(1), T(1), select(s < T(-1), T(-1), s)); }
   T d2(T s) const { return math::abs(s) <= T(1) ? T(1) : T(0); }
 };
 
@@ -52,39 +52,39 @@ template <class T> struct Beta {
       : beta(beta_),
         c(math::pow(beta_ / (beta_ + T(1)), beta_) / (beta_ + T(1))),
         r((beta_ + T(1)) / beta_) {
-    const T twice = T(2) * beta_;
-    if (twice <= T(20) && twice == T(int(twice))) {
+    const double twice = double(T(2) * beta_);  // beta itself comes from a double
+    if (twice <= 20 && twice == double(int(twice))) {
       whole = int(twice) / 2;
       half = int(twice) % 2 == 1;
     }
   }
   // |s|^beta by the shortcut (whole >= 0 only).
   static T integer_power(T a, int whole, bool half) {
-    T p = half ? math::sqrt(a) : T(1);
-    for (int k = 0; k < 10; ++k) p *= k < whole ? a : T(1);
+    T p = select(half, math::sqrt(a), T(1));
+    for (int k = 0; k < 10; ++k) p *= select(k < whole, a, T(1));
     return p;
   }
-  // |s|^beta. Outside the shortcut, double and long double use exp(beta log a): ~7x faster than glibc's
+  // |s|^beta. Outside the shortcut, the hardware types use exp(beta log a): ~7x faster than glibc's
   // powl, and its relative error (~|beta log a| ulp) only enters l' through the small term c|s|^beta, so l'
   // stays within a few ulps (tests/test_core.py, beta = 5/3). float128 keeps powq.
   T power(T a) const {
-    if constexpr (std::is_same_v<T, double> || std::is_same_v<T, long double>) {
+    if constexpr (!is_software_real<T>) {
       if (whole >= 0) return integer_power(a, whole, half);
-      return math::exp(beta * math::log(a));
+      return a == T(0) ? T(0) : math::exp(beta * math::log(a));  // (double-double has no -inf * beta)
     }
     return math::pow(a, beta);
   }
   // Call f with a loss equal to this one whose d1 has no call to pow when the shortcut applies (so that a loop
   // over initialisations calling it vectorises), else with *this.
   template <class F> decltype(auto) visit(F&& f) const {
-    if constexpr (std::is_same_v<T, double> || std::is_same_v<T, long double>) {
+    if constexpr (!is_software_real<T>) {
       if (whole >= 0) {
         struct Shortcut {
           const Beta& b;
           T d1(T s) const {
             const T a = math::abs(s);
             const T inside = s * (T(1) - b.c * integer_power(a, b.whole, b.half));
-            return a > b.r ? (s > T(0) ? T(1) : T(-1)) : inside;
+            return select(a > b.r, select(s > T(0), T(1), T(-1)), inside);
           }
           T d2(T s) const { return b.d2(s); }
         };
@@ -96,7 +96,7 @@ template <class T> struct Beta {
   T d1(T s) const {
     const T a = math::abs(s);
     const T inside = s * (T(1) - c * power(a));
-    return a > r ? (s > T(0) ? T(1) : T(-1)) : inside;
+    return select(a > r, select(s > T(0), T(1), T(-1)), inside);
   }
   T d2(T s) const {
     const T a = math::abs(s);

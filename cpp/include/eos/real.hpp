@@ -23,6 +23,12 @@ namespace eos {
 using float128 = __float128;
 #endif
 
+// Whether T's arithmetic is done in software (float128, by libquadmath) rather than by the FPU.
+template <class T> inline constexpr bool is_software_real = false;
+#ifdef EOS_HAVE_FLOAT128
+template <> inline constexpr bool is_software_real<float128> = true;
+#endif
+
 namespace math {
 
 // double and long double: the <cmath> overloads (in gnu++ mode libstdc++ also gives std::abs(__float128)).
@@ -49,6 +55,10 @@ inline float128 tanh(float128 x) { return tanhq(x); }
 
 }  // namespace math
 
+// c ? a : b, for the vectorised lane loops (double_double.hpp overloads it with bit masks, which GCC keeps
+// branch-free where a ?: on a pair of doubles can become a branch).
+template <class T> inline T select(bool c, T a, T b) { return c ? a : b; }
+
 // Constants evaluated in T (never rounded through double).
 template <class T> inline T pi() { return T(4) * std::atan(T(1)); }
 #ifdef EOS_HAVE_FLOAT128
@@ -74,3 +84,5 @@ template <> inline float128 tiny<float128>() { return FLT128_MIN; }
 #endif
 
 }  // namespace eos
+
+#include "eos/double_double.hpp"  // the double-double type and its overloads of the above

@@ -40,10 +40,15 @@ template <class T, class Loss> bool single_neuron_settled(const Loss& loss, T x,
   return math::abs(single_neuron_sharpness<T>(loss, x, y) - b2) <= tol * b2;
 }
 
+// Whether a loop over chains in T vectorises: double and double-double (pairs of doubles); not x87 long double
+// or software float128.
+template <class T> inline constexpr bool vectorises = std::is_same_v<T, double> || std::is_same_v<T, dd>;
+
 // Chains advanced together by one advance_block call: enough independent chains to fill the vector units and
-// hide the latency of one step (double), or to overlap several x87 dependency chains (long double).
+// hide the latency of one step (double, double-double), or to overlap several x87 dependency chains.
 template <class T> constexpr int single_neuron_width() {
   if constexpr (std::is_same_v<T, double>) return 32;
+  if constexpr (std::is_same_v<T, dd>) return 8;  // throughput-bound: 8, 16 and 32 run alike
   if constexpr (std::is_same_v<T, long double>) return 4;
   return 1;
 }
@@ -52,7 +57,7 @@ template <class T> constexpr int single_neuron_width() {
 // Out is the type trajectories are recorded in (T itself, or long double when T is float128).
 template <class T, class Loss, class Out> struct SingleNeuronKernel {
   static constexpr int width = single_neuron_width<T>();
-  static constexpr bool kVector = std::is_same_v<T, double>;
+  static constexpr bool kVector = vectorises<T>;
   Loss loss;
   T* x;
   T* y;
@@ -83,26 +88,26 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
   std::int64_t advance_block_with(const L& loss, std::int64_t i0, std::int64_t count, std::int64_t k) const {
     constexpr int W = width;
     using I = std::int64_t;
-    T xv[W], yv[W], ev[W], scv[W];
+    Lanes<T, W> xv, yv, ev, scv;
     I tv[W], tcv[W], nbv[W], nfv[W], act[W], bad[W], loaded[W], above[W], crossed[W];
     I alive = 0;
     for (int j = 0; j < W; ++j) {
       const I i = i0 + j;
       if (j < count && status[i] == kRunning) {
-        xv[j] = x[i], yv[j] = y[i], ev[j] = eta[i], scv[j] = s_cross[i];
+        xv.set(j, x[i]), yv.set(j, y[i]), ev.set(j, eta[i]), scv.set(j, s_cross[i]);
         tv[j] = steps[i], tcv[j] = t_cross[i], nbv[j] = band_steps[i], nfv[j] = flips[i];
         act[j] = loaded[j] = 1;
-        above[j] = ev[j] * yv[j] * yv[j] >= T(2);  // eta y_{t-1}^2 >= 2, carried from step to step
+        above[j] = ev.get(j) * yv.get(j) * yv.get(j) >= T(2);  // eta y_{t-1}^2 >= 2, carried from step to step
         if (tv[j] == 0) {
-          record(i, 0, xv[j], yv[j]);
-          if (single_neuron_settled<T>(loss, xv[j], yv[j], ev[j])) {
+          record(i, 0, xv.get(j), yv.get(j));
+          if (single_neuron_settled<T>(loss, xv.get(j), yv.get(j), ev.get(j))) {
             status[i] = kConverged;
             act[j] = 0;
           }
         }
         alive += act[j];
       } else {  // an idle lane: computed along, never stored
-        xv[j] = yv[j] = ev[j] = scv[j] = T(0);
+        xv.set(j, T(0)), yv.set(j, T(0)), ev.set(j, T(0)), scv.set(j, T(0));
         tv[j] = tcv[j] = nbv[j] = nfv[j] = act[j] = loaded[j] = above[j] = 0;
       }
       bad[j] = crossed[j] = 0;
@@ -111,19 +116,22 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
     for (I step = 0; step < k && alive > 0; ++step) {
       I event = 0;
       if constexpr (kVector) {
-        // double: straight-line code over all lanes, masked; the compiler vectorises this loop.
+        // double and double-double: straight-line code over all lanes, masked; the compiler vectorises this loop.
         // Rare per-lane events (divergence, a crossing of the edge, a possible convergence) only raise `event`;
         // the scalar pass below handles them.
         for (int j = 0; j < W; ++j) {
-          const T xi = xv[j], yi = yv[j], e = ev[j];
+          const T xi = xv.get(j), yi = yv.get(j), e = ev.get(j);
           const T g = loss.d1(xi * yi);
           const T xn = xi - e * g * yi, yn = yi - e * g * xi;
           const T axn = math::abs(xn), ayn = math::abs(yn);
           const I fin = (axn <= big) & (ayn <= big);  // false for inf and NaN
           const I up = act[j] & fin;
           const T ey2n = e * yn * yn;
-          const T small = axn < ayn ? axn : ayn;
-          const I maybe_settled = e * small * small <= tol;
+          const T small = select(axn < ayn, axn, ayn);
+          // The cheap necessary condition of single_neuron_settled, in double: a filter, so it may err only on
+          // the side of raising an event (the margin covers double's rounding of a double-double value).
+          const double es2 = double(e) * double(small) * double(small);
+          const I maybe_settled = es2 <= double(tol) * (1 + 0x1p-40);
           const I below = ey2n < two;
           event |= (act[j] & (1 - fin)) | (up & (maybe_settled | (below & above[j] & (tcv[j] < 0))));
           act[j] = up;  // a lane that went non-finite stops here (the scalar pass marks it diverged)
@@ -132,15 +140,15 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
           nfv[j] += up & (((xn < T(0)) & (xi > T(0))) | ((xn > T(0)) & (xi < T(0))));
           crossed[j] = up & below & above[j];
           above[j] = up ? 1 - below : above[j];
-          xv[j] = up ? xn : xi;
-          yv[j] = up ? yn : yi;
+          xv.set(j, select(up, xn, xi));
+          yv.set(j, select(up, yn, yi));
         }
       } else {
         // long double (x87) and float128 (software): no vector units to fill, so well-predicted branches
         // instead of masks; the lanes' independent dependency chains overlap in the out-of-order core.
         for (int j = 0; j < W; ++j) {
           if (!act[j]) continue;
-          const T xi = xv[j], yi = yv[j], e = ev[j];
+          const T xi = xv.get(j), yi = yv.get(j), e = ev.get(j);
           const T g = loss.d1(xi * yi);
           const T xn = xi - e * g * yi, yn = yi - e * g * xi;
           const T axn = math::abs(xn), ayn = math::abs(yn);
@@ -153,20 +161,20 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
           const I t = ++tv[j];
           if (ey2n < two && above[j] && tcv[j] < 0) [[unlikely]] {
             tcv[j] = t;
-            scv[j] = math::abs(xn * yn);
+            scv.set(j, math::abs(xn * yn));
           }
           above[j] = ey2n >= two;
           nbv[j] += (ey2n >= lo) & (ey2n < hi);
           nfv[j] += ((xn < T(0)) & (xi > T(0))) | ((xn > T(0)) & (xi < T(0)));
-          xv[j] = xn;
-          yv[j] = yn;
+          xv.set(j, xn);
+          yv.set(j, yn);
           const T small = axn < ayn ? axn : ayn;
           event |= e * small * small <= tol;
         }
       }
       if (record.every > 0)
         for (int j = 0; j < W; ++j)
-          if (act[j]) record(i0 + j, tv[j], xv[j], yv[j]);
+          if (act[j]) record(i0 + j, tv[j], xv.get(j), yv.get(j));
       if (event) {
         for (int j = 0; j < W; ++j) {
           if (!loaded[j] || status[i0 + j] != kRunning) continue;
@@ -178,9 +186,9 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
           }
           if (kVector && crossed[j] && tcv[j] < 0) {
             tcv[j] = tv[j];
-            scv[j] = math::abs(xv[j] * yv[j]);
+            scv.set(j, math::abs(xv.get(j) * yv.get(j)));
           }
-          if (single_neuron_settled<T>(loss, xv[j], yv[j], ev[j])) {
+          if (single_neuron_settled<T>(loss, xv.get(j), yv.get(j), ev.get(j))) {
             status[i0 + j] = kConverged;
             act[j] = 0;
             --alive;
@@ -191,7 +199,7 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
     for (int j = 0; j < count; ++j) {
       if (!loaded[j]) continue;
       const I i = i0 + j;
-      x[i] = xv[j], y[i] = yv[j], s_cross[i] = scv[j];
+      x[i] = xv.get(j), y[i] = yv.get(j), s_cross[i] = scv.get(j);
       steps[i] = tv[j], t_cross[i] = tcv[j], band_steps[i] = nbv[j], flips[i] = nfv[j];
     }
     return alive;

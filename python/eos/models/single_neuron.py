@@ -88,9 +88,11 @@ def single_neuron(
         (r = (β+1)/β, c = (β/(β+1))^β/(β+1)).
     beta : float, optional
         The exponent β > 1 of loss="beta" (required there, refused otherwise).
-    precision : {"longdouble", "double", "float128"}
-        The arithmetic of every step. float128 (IEEE quad) exists where the build has libquadmath; its
-        iterates are returned rounded to np.longdouble, its gap is rounded once from quad.
+    precision : {"longdouble", "double", "double-double", "float128"}
+        The arithmetic of every step: x87 long double (64-bit significand), double (53), double-double
+        (106-bit hi + lo pairs of doubles on the vector units, tanh to ~2^-71; ~3x faster than long double and
+        far more accurate) or float128 (IEEE quad, 113, where the build has libquadmath). double-double and
+        float128 iterates are returned rounded to np.longdouble; every gap is rounded once to float64.
         "auto" picks the cheapest of these expected to give the gap to `digits` significant digits: it runs
         in double, estimates the error of each precision from that run with the error model of README.md ("Which precision do I need?")
         (relative gap error ≈ eps · (2/η)/gap · (60 + 0.04·steps)), and reruns in long double or float128 if
@@ -129,7 +131,7 @@ def single_neuron(
         beta = _validate.real("beta", beta, lower=1.0)
     elif beta is not None:
         raise ValueError(f"beta is only used by loss='beta'; got beta={beta!r} with loss={loss!r}")
-    precision = _validate.precision(precision, auto=True)
+    precision = _validate.precision(precision, auto=True, double_double=True)
     if precision == "auto" or digits is not None:
         from ._precision import run_auto
 
@@ -144,7 +146,7 @@ def single_neuron(
                                  record_every=record_every, threads=threads, progress=progress)
 
         return run_auto(run, eta, digits)
-    precision = _validate.precision(precision)
+    precision = _validate.precision(precision, double_double=True)
     max_steps = _validate.integer("max_steps", max_steps, 1)
     record_every = _validate.integer("record_every", record_every, 0)
     if not (isinstance(band, (tuple, list)) and len(band) == 2):

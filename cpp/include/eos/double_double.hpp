@@ -1,0 +1,252 @@
+// Double-double numbers: the working type of precision="double-double" (the single neuron).
+//
+// Why: x87 long double has no vector units; a step costs ~150 cycles. A double-double value hi + lo (|lo| <=
+// ulp(hi)/2, 106-bit significand) is built from exactly rounded double operations, so a loop over chains
+// vectorises like the double kernel and still carries far more precision than long double's 64 bits: + - * /
+// and sqrt are accurate to about 2^-104, tanh, exp and log to about 2^-71 (tests/test_fastmath.py), against
+// long double's 2^-64. Inputs and outputs are np.longdouble (converted exactly on the way in, rounded on the
+// way out), like float128's.
+//
+// The algorithms are the classic error-free transformations (Dekker 1971; Knuth TAOCP 4.2.2; Hida, Li and
+// Bailey's QD library): two_sum, fast_two_sum, and two_prod by a fused multiply-add. They need every double
+// operation rounded as written: no -ffast-math, and -ffp-contract=off (the project's flags). Every operation
+// is branch-free, so a lane rounds exactly as a lone scalar does; an FMA rounds once wherever it runs (in the
+// AVX2/AVX-512 clones an instruction, on older CPUs libm's exact fma), so results do not depend on the SIMD
+// path either.
+#pragma once
+
+#include <bit>
+#include <cmath>
+#include <concepts>
+#include <cstdint>
+#include <limits>
+
+namespace eos {
+
+struct dd {
+  double hi = 0, lo = 0;
+
+  dd() = default;
+  constexpr dd(double h) : hi(h) {}  // NOLINT: implicit, as for a built-in real type
+  constexpr dd(double h, double l) : hi(h), lo(l) {}
+  template <std::integral I> constexpr dd(I i) : hi(double(i)) {}  // NOLINT (small integers only)
+  // Exact: a long double has 64 significand bits, hi takes 53 of them and lo the rest.
+  explicit dd(long double v) : hi(double(v)), lo(double(v - (long double)(double(v)))) {}
+  // Rounded once, to long double's 64 bits (hi + lo is exact in x87's extended format before rounding only up to
+  // 64 bits, which is the point).
+  explicit operator long double() const { return (long double)hi + (long double)lo; }
+  explicit operator double() const { return hi; }
+};
+
+namespace ddops {
+
+// s + e == a + b exactly, s = fl(a + b).
+inline dd two_sum(double a, double b) {
+  const double s = a + b, bb = s - a;
+  return {s, (a - (s - bb)) + (b - bb)};
+}
+// The same when |a| >= |b| (or a == 0).
+inline dd fast_two_sum(double a, double b) {
+  const double s = a + b;
+  return {s, b - (s - a)};
+}
+// p + e == a * b exactly (barring underflow), p = fl(a * b).
+inline dd two_prod(double a, double b) {
+  const double p = a * b;
+  return {p, std::fma(a, b, -p)};
+}
+
+}  // namespace ddops
+
+// Sum with error at most ~2 ulp of 2^-106 relative to |a + b| (the accurate, "IEEE" addition of QD).
+inline dd operator+(const dd& a, const dd& b) {
+  using namespace ddops;
+  dd s = two_sum(a.hi, b.hi);
+  const dd t = two_sum(a.lo, b.lo);
+  s.lo += t.hi;
+  s = fast_two_sum(s.hi, s.lo);
+  s.lo += t.lo;
+  return fast_two_sum(s.hi, s.lo);
+}
+inline dd operator+(const dd& a, double b) {
+  using namespace ddops;
+  dd s = two_sum(a.hi, b);
+  s.lo += a.lo;
+  return fast_two_sum(s.hi, s.lo);
+}
+inline dd operator-(const dd& a) { return {-a.hi, -a.lo}; }
+
+namespace ddops {
+// a + b with error ~2^-106 (|a| + |b|): as accurate as operator+ wherever the sum does not cancel (terms of one
+// sign, or of bounded ratio), for 11 operations instead of 20. Only for such sums.
+inline dd add_no_cancel(const dd& a, const dd& b) {
+  dd s = two_sum(a.hi, b.hi);
+  s.lo += a.lo + b.lo;
+  return fast_two_sum(s.hi, s.lo);
+}
+}  // namespace ddops
+
+// c ? a : b with bit masks: ?: on doubles lets GCC's jump threading turn selects that share a condition into
+// branches, and a loop with branches does not vectorise.
+inline double select(bool c, double a, double b) {
+  const std::uint64_t m = -std::uint64_t(c);
+  return std::bit_cast<double>((std::bit_cast<std::uint64_t>(a) & m) | (std::bit_cast<std::uint64_t>(b) & ~m));
+}
+inline dd select(bool c, const dd& a, const dd& b) { return {select(c, a.hi, b.hi), select(c, a.lo, b.lo)}; }
+inline dd operator-(const dd& a, const dd& b) { return a + (-b); }
+inline dd operator-(const dd& a, double b) { return a + (-b); }
+
+inline dd operator*(const dd& a, const dd& b) {
+  using namespace ddops;
+  dd p = two_prod(a.hi, b.hi);
+  p.lo += a.hi * b.lo + a.lo * b.hi;
+  return fast_two_sum(p.hi, p.lo);
+}
+inline dd operator*(const dd& a, double b) {
+  using namespace ddops;
+  dd p = two_prod(a.hi, b);
+  p.lo += a.lo * b;
+  return fast_two_sum(p.hi, p.lo);
+}
+
+// a / b with one division: q1 ~ a.hi / b.hi, then one correction from the remainder a - q1 b, whose leading
+// part a.hi - fl(q1 b.hi) is exact (Sterbenz: the two agree to a few ulps). Error ~2^-104 relative.
+inline dd operator/(const dd& a, const dd& b) {
+  using namespace ddops;
+  const double inv = 1.0 / b.hi;
+  const double q1 = a.hi * inv;
+  const dd p = two_prod(q1, b.hi);
+  const double r = (((a.hi - p.hi) - p.lo) + a.lo) - q1 * b.lo;
+  return fast_two_sum(q1, r * inv);
+}
+
+inline dd& operator+=(dd& a, const dd& b) { return a = a + b; }
+inline dd& operator-=(dd& a, const dd& b) { return a = a - b; }
+inline dd& operator*=(dd& a, const dd& b) { return a = a * b; }
+
+// Comparisons of the exact values hi + lo (normalised pairs: the hi parts decide unless equal).
+inline bool operator==(const dd& a, const dd& b) { return (a.hi == b.hi) & (a.lo == b.lo); }
+inline bool operator<(const dd& a, const dd& b) { return (a.hi < b.hi) | ((a.hi == b.hi) & (a.lo < b.lo)); }
+inline bool operator>(const dd& a, const dd& b) { return b < a; }
+inline bool operator<=(const dd& a, const dd& b) { return (a.hi < b.hi) | ((a.hi == b.hi) & (a.lo <= b.lo)); }
+inline bool operator>=(const dd& a, const dd& b) { return b <= a; }
+
+// Lanes of double-doubles as two arrays (structure of arrays), for the vectoriser (batch.hpp).
+template <class T, int W> struct Lanes;
+template <int W> struct Lanes<dd, W> {
+  double hi[W], lo[W];
+  dd get(int j) const { return {hi[j], lo[j]}; }
+  void set(int j, dd a) { hi[j] = a.hi, lo[j] = a.lo; }
+};
+
+namespace math {
+
+inline dd abs(const dd& a) { return select(a.hi < 0.0, -a, a); }
+inline bool isfinite(const dd& a) { return std::isfinite(a.hi); }
+
+// sqrt(a) = s + (a - s^2)/(2 s) with s = sqrt(a.hi): one Newton step from a correctly rounded double.
+inline dd sqrt(const dd& a) {
+  using namespace ddops;
+  const double s = std::sqrt(a.hi);
+  const dd e = (a - two_prod(s, s));
+  const double c = e.hi / (2.0 * s);  // computed in every lane, then selected: no branch in a vector loop
+  return fast_two_sum(s, s > 0.0 ? c : 0.0);
+}
+
+namespace detail {
+
+// 2^n for an integer-valued double 0 <= n < 1023, given m = n + 0x1.8p52 (so the low bits of m are n).
+inline double pow2_from_magic(double m) {
+  const std::uint64_t bits = (std::bit_cast<std::uint64_t>(m) << 52) + (std::uint64_t(1023) << 52);
+  return std::bit_cast<double>(bits);
+}
+
+// exp(v) = p (E + O)/(E - O) for 0 <= v <= 700: v = n ln2 + r with |r| <= ln2/2 (+ rounding), p = 2^n, and
+// E, O the even and odd parts of the diagonal degree-7 Pade approximant of exp(r) (relative error < 3e-23 on
+// |r| <= ln2/2). The leading terms are carried in double-double, the small tail (below 1e-6 in size) in double.
+struct PadeExp {
+  double p;  // 2^n
+  double n;
+  dd E, O;
+  explicit PadeExp(const dd& v) {
+    constexpr double magic = 0x1.8p52, log2e = 0x1.71547652b82fep0;
+    // ln2 in three parts; ln2_1 has 42 significant bits, so n ln2_1 is exact for n < 2^11.
+    constexpr double ln2_1 = 0x1.62e42fefa3800p-1, ln2_2 = 0x1.ef35793c76730p-45,
+                     ln2_3 = 0x1.f97b57a079a19p-103;
+    const double m = v.hi * log2e + magic;
+    n = m - magic;
+    p = pow2_from_magic(m);
+    const dd t = ddops::two_sum(v.hi - n * ln2_1, v.lo);  // v.hi - n ln2_1 is exact (Sterbenz)
+    dd r = t - ddops::two_prod(n, ln2_2);
+    r = r - n * ln2_3;
+    const dd r2 = r * r;
+    const double h = r2.hi;
+    // Coefficients c_k = (14 - k)! 7! / (14! k! (7 - k)!), normalised by c_0 = 1: E = 1 + c2 r^2 + c4 r^4 + c6 r^6,
+    // O = r (c1 + c3 r^2 + c5 r^4 + c7 r^6). c2 = 3/26, c3 = 5/312, c4 = 5/3432 need double-double.
+    const dd c2(0x1.d89d89d89d89ep-4, -0x1.d89d89d89d89ep-58);   // 3/26
+    const dd c3(0x1.0690690690690p-6, 0x1.a41a41a41a41ap-60);    // 5/312
+    const dd c4(0x1.7de952f2466a4p-10, -0x1.fa085ab436e65p-64);  // 5/3432
+    constexpr double c5 = 1.0 / 11440.0, c6 = 1.0 / 308880.0, c7 = 1.0 / 17297280.0;
+    // Every sum here adds terms of one sign.
+    using ddops::add_no_cancel;
+    E = add_no_cancel(r2 * add_no_cancel(c2, r2 * add_no_cancel(c4, dd(h * c6))), dd(1.0));
+    O = r * add_no_cancel(r2 * add_no_cancel(c3, dd(h * (c5 + h * c7))), dd(0.5));
+  }
+};
+
+}  // namespace detail
+
+// tanh for double-double, branch-free: with v = 2|x| = n ln2 + r and e^v = p (E + O)/(E - O) (PadeExp),
+//   tanh|x| = ((p - 1) E + (p + 1) O) / ((p + 1) E + (p - 1) O)  = 1 - 2 (E - O) / ((p + 1) E + (p - 1) O),
+// the first form for n <= 2, the second for n >= 3 (tanh > 0.70, where the quotient rounds relative to
+// 1 - tanh). |x| is clamped at 40, beyond which tanh rounds to 1 in 106 bits. NaN propagates.
+inline dd tanh(const dd& x) {
+  const dd a = abs(x), a2{2.0 * a.hi, 2.0 * a.lo};
+  const dd v = select(a.hi > 40.0, dd(80.0), a2);
+  const detail::PadeExp e(v);
+  const double pm = e.p - 1.0, pp = e.p + 1.0;  // exact for n <= 52; beyond, 1 - tanh < 2^-104 anyway
+  // No sum below cancels much: E ~ 1, |O| < 0.18, p >= 1, q < 0.8.
+  using ddops::add_no_cancel;
+  const dd den = add_no_cancel(e.E * pp, e.O * pm);
+  const bool far = e.n >= 3.0;
+  // Both numerators are computed and one selected, so that the loop over lanes stays branch-free.
+  const dd near_num = add_no_cancel(e.E * pm, e.O * pp), far_num = add_no_cancel(e.E, -e.O) * 2.0;
+  const dd q = select(far, far_num, near_num) / den;
+  const dd one_minus_q = add_no_cancel(dd(1.0), -q);
+  const dd t = select(far, one_minus_q, q);
+  const dd signed_t = select(x.hi < 0.0, -t, t);
+  return select(x.hi != 0.0, signed_t, x);  // x itself for +-0; NaN propagates through t
+}
+
+// exp for double-double (relative error ~1e-22): e^v = p (E + O)/(E - O) for |v| <= 700, computed for |v| and
+// inverted for v < 0. Used only by the rare paths (l_beta with a beta outside the shortcut), not per step.
+inline dd exp(const dd& v) {
+  if (!(v.hi == v.hi)) return v;
+  if (v.hi > 709.0) return dd(std::numeric_limits<double>::infinity());
+  if (v.hi < -745.0) return dd(0.0);
+  const detail::PadeExp e(abs(v));
+  const dd pos = (e.E + e.O) / (e.E - e.O) * e.p;
+  return v.hi < 0.0 ? dd(1.0) / pos : pos;
+}
+
+// log for double-double: one Newton step y + (a e^-y - 1) from the double logarithm (quadratic convergence: the
+// error of std::log, 2^-53, becomes ~2^-106 plus exp's). a > 0.
+inline dd log(const dd& a) {
+  const double y = std::log(a.hi);
+  if (!std::isfinite(y)) return dd(y);
+  return (a * exp(dd(-y)) - 1.0) + y;
+}
+
+// a^b for a >= 0, b > 0 (what l_beta needs).
+inline dd pow(const dd& a, const dd& b) { return a.hi == 0.0 ? dd(0.0) : exp(b * log(a)); }
+
+}  // namespace math
+
+// The unit in the last place at 1 of the 106-bit significand, as QD defines it: runs stop when their larger
+// coordinate can move by at most this much (relative).
+template <> inline dd epsilon<dd>() { return dd(0x1p-104); }
+template <> inline dd huge<dd>() { return dd(std::numeric_limits<double>::max()); }
+template <> inline dd tiny<dd>() { return dd(std::numeric_limits<double>::min()); }
+template <> inline dd pi<dd>() { return dd(0x1.921fb54442d18p+1, 0x1.1a62633145c07p-53); }
+
+}  // namespace eos
