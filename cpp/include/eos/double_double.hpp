@@ -150,7 +150,7 @@ inline dd sqrt(const dd& a) {
   const double s = std::sqrt(a.hi);
   const dd e = (a - two_prod(s, s));
   const double c = e.hi / (2.0 * s);  // computed in every lane, then selected: no branch in a vector loop
-  return fast_two_sum(s, s > 0.0 ? c : 0.0);
+  return fast_two_sum(s, select(s > 0.0, c, 0.0));
 }
 
 namespace detail {

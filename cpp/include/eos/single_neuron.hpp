@@ -26,7 +26,9 @@ template <class T, class Loss> T single_neuron_sharpness(const Loss& loss, T x, 
 // Why this bound: with q = l'(s)/s in (0, 1], the smaller coordinate contracts per step by at most
 // rho = max|1 - eta q big^2| over q, and each step moves big by eta |l'(s)| small <= eta small^2 |big|;
 // summing the geometric series, the total future relative change of big is <= eta small^2 / (1 - rho^2).
-template <class T, class Loss> bool single_neuron_settled(const Loss& loss, T x, T y, T eta) {
+// Not inlined: it runs in the rare scalar pass, and inlined into the vectorised kernel it only bloats it (GCC then
+// gave up vectorising the double-double l_beta kernel).
+template <class T, class Loss> [[gnu::noinline]] bool single_neuron_settled(const Loss& loss, T x, T y, T eta) {
   const T ax = math::abs(x), ay = math::abs(y);
   const T big = std::max(ax, ay), small = std::min(ax, ay);
   if (small == T(0)) return true;  // on an axis l'(0) = 0: an exact fixed point
