@@ -171,9 +171,9 @@ def test_quad_cumulative_identity(loss, beta):
 
 
 def test_auto_picks_the_cheapest_sufficient_rung(caplog):
-    """sqrt loss from an EoS start: at η = 0.1 double gives ~12 digits, long double ~15; at η = 0.01 long double
-    gives ~11. So 3 digits -> double, 12 digits -> long double at η = 0.1, float128 at η = 0.01 — and the
-    returned gap has the digits asked for."""
+    """sqrt loss from an EoS start: at η = 0.1 double gives ~12 digits; 3 digits -> double, 12 digits ->
+    double-double, and the returned gap has the digits asked for. At η = 0.01, 12 digits: double-double (where
+    long double would not have done); 15 digits there: beyond double-double's conservative model -> float128."""
     x0, y0 = eos_init(0.1)
     ref = mpref.single_neuron(x0, y0, 0.1, "sqrt", 4000, dps=50)  # 4000 steps: converged to 1e-40
     with caplog.at_level(logging.DEBUG, logger="eos"):
@@ -182,15 +182,19 @@ def test_auto_picks_the_cheapest_sufficient_rung(caplog):
     assert "picked double" in caplog.text
     assert mpref.rel_err(np.float64(easy.gap), ref["gap"]) < 5e-4
     mid = eos.single_neuron(x0, y0, 0.1, "sqrt", precision="auto", digits=12)
-    assert mid.precision == "longdouble"
+    assert mid.precision == "double-double"
     assert mpref.rel_err(np.float64(mid.gap), ref["gap"]) < 5e-13
     assert mpref.rel_err(np.float64(easy.gap), ref["gap"]) > 5e-13  # double would not have done
 
     x0, y0 = eos_init(0.01)
     hard = eos.single_neuron(x0, y0, 0.01, "sqrt", precision="auto", digits=12)
-    assert hard.precision == "float128"
+    assert hard.precision == "double-double"
+    quad = eos.single_neuron(x0, y0, 0.01, "sqrt", precision="float128")
+    assert abs(hard.gap - quad.gap) / quad.gap < 5e-13
     ld = eos.single_neuron(x0, y0, 0.01, "sqrt", precision="longdouble")
-    assert abs(ld.gap - hard.gap) / hard.gap > 5e-13  # long double would not have done
+    assert abs(ld.gap - quad.gap) / quad.gap > 5e-13  # long double would not have done
+    hardest = eos.single_neuron(x0, y0, 0.01, "sqrt", precision="auto", digits=15)
+    assert hardest.precision == "float128"
 
 
 def test_auto_broadcasts_and_keeps_the_result_shape():
@@ -198,7 +202,7 @@ def test_auto_broadcasts_and_keeps_the_result_shape():
     x0, y0 = np.sqrt(2.5 / eta) * 0.5, np.sqrt(2.5 / eta) * np.sqrt(1.25)
     r = eos.single_neuron(x0, y0, eta, "logistic", precision="auto", digits=13)
     assert r.gap.shape == (3,)
-    assert r.precision == "longdouble"
+    assert r.precision == "double-double"
 
 
 def test_auto_warns_when_no_rung_suffices():
@@ -232,7 +236,8 @@ def test_without_float128(monkeypatch):
         eos.single_neuron(1.0, 5.0, 0.1, "sqrt", precision="float128")
     x0, y0 = eos_init(0.01)
     with pytest.raises(ValueError, match="needs precision='float128'.*__float128 and libquadmath"):
-        eos.single_neuron(x0, y0, 0.01, "sqrt", precision="auto", digits=12)
+        eos.single_neuron(x0, y0, 0.01, "sqrt", precision="auto", digits=15)
+    assert eos.single_neuron(x0, y0, 0.01, "sqrt", precision="auto", digits=12).precision == "double-double"
     assert eos.single_neuron(x0, y0, 0.01, "sqrt", precision="auto").precision == "double"
 
 

@@ -112,4 +112,4 @@ def test_cli_precision_auto_reports_its_choice():
                           "--loss", "sqrt", "--precision", "auto", "--digits", "12", "--json"],
                          capture_output=True, text=True, timeout=60)
     assert res.returncode == 0, res.stderr
-    assert json.loads(res.stdout)["precision"] == "longdouble"  # double gives ~1e-12 here: not 12 digits
+    assert json.loads(res.stdout)["precision"] == "double-double"  # double gives ~1e-12 here: not 12 digits

@@ -17,10 +17,15 @@ unstable while ηy² > 2, and rounding errors were amplified by up to 1e14 (η =
 beyond 1e40 (η = 0.01: 50- and 70-digit mpmath runs differ by 8e-10). The model assumes no more than 5 digits of
 a huber gap are reliable in any precision.
 
+The rungs are double, double-double and float128. x87 long double is not one: double-double is both faster
+(vectorised) and more accurate. Its operations round to 2^-104, but tanh, exp and log are good to ~2^-70 only,
+so the model takes eps = 2^-70 for it: conservative by orders of magnitude on every measured case (where
+λ = 2/η (1 − 1e-13) it predicts 8e-9 and gets 1.4e-13; on EoS runs its gap equals float128's to float64 rounding).
+
 Selection: run in double (the cheapest rung); if the model says its gap meets the target, return it. Otherwise
 use that run's gap and steps to predict the next rungs' errors and rerun in the cheapest rung predicted to meet
-it (long double, else float128), checking the rerun with the model again. When even float128 is not expected to
-reach the target, its result is returned with a RuntimeWarning.
+it (double-double, else float128), checking the rerun with the model again. When even float128 is not expected
+to reach the target, its result is returned with a RuntimeWarning.
 """
 from __future__ import annotations
 
@@ -34,9 +39,12 @@ from .. import _core
 
 log = logging.getLogger("eos")
 
-#: the rungs, cheapest first, with their machine epsilon
-LADDER = ("double", "longdouble", "float128")
-EPS = {"double": 2.0**-52, "longdouble": float(np.finfo(np.longdouble).eps), "float128": 2.0**-112}
+#: the rungs, cheapest first, and the relative error per operation the model assumes for each precision
+LADDER = ("double", "double-double", "float128")
+EPS = {"double": 2.0**-52, "longdouble": float(np.finfo(np.longdouble).eps), "double-double": 2.0**-70,
+       "float128": 2.0**-112}
+#: double-double runs take up to ~2x the steps of double (they stop at eps = 2^-104, not 2^-52)
+DD_STEPS = 2.0
 #: error model constants (module docstring): err ≈ eps (2/η)/gap (A + C n)
 A, C = 60.0, 0.04
 #: relative errors no precision is assumed to beat, per loss (ill-conditioned dynamics)
@@ -76,24 +84,18 @@ def run_auto(run: Callable[[str], object], eta, digits: int):
     log.debug("precision='auto': double gives an expected gap error of %.2g (target %.2g)", est, target)
     if est <= target:
         return _picked(r, est, digits)
-    if est <= USABLE:  # the double gap is good enough to predict the other rungs' errors
-        # long double takes ~1.25x the steps of double (it converges to a tighter tolerance)
-        predicted = est * EPS["longdouble"] / EPS["double"] * 1.25
-        if predicted <= target:
-            r = run("longdouble")
-            est = expected_error(r, eta)
-            if est <= target:
-                return _picked(r, est, digits)
-    else:
-        r = run("longdouble")
+    # When the double gap is good enough to predict the other rungs' errors, skip double-double if it cannot do;
+    # otherwise run it and judge by its own gap.
+    if est > USABLE or est * EPS["double-double"] / EPS["double"] * DD_STEPS <= target:
+        r = run("double-double")
         est = expected_error(r, eta)
         if est <= target:
             return _picked(r, est, digits)
     if not _core.has_float128:
         raise ValueError(
-            f"precision='auto' with digits={digits} needs precision='float128' here (long double is expected to "
-            f"give the gap only to a relative error of {est:.1g}), but this build of eos lacks GCC's __float128 "
-            "and libquadmath; rebuild with a GCC toolchain on x86-64, or ask for fewer digits"
+            f"precision='auto' with digits={digits} needs precision='float128' here (double-double is expected "
+            f"to give the gap only to a relative error of {est:.1g}), but this build of eos lacks GCC's "
+            "__float128 and libquadmath; rebuild with a GCC toolchain on x86-64, or ask for fewer digits"
         )
     r = run("float128")
     est = expected_error(r, eta)

@@ -95,7 +95,7 @@ def single_neuron(
         float128 iterates are returned rounded to np.longdouble; every gap is rounded once to float64.
         "auto" picks the cheapest of these expected to give the gap to `digits` significant digits: it runs
         in double, estimates the error of each precision from that run with the error model of README.md ("Which precision do I need?")
-        (relative gap error ≈ eps · (2/η)/gap · (60 + 0.04·steps)), and reruns in long double or float128 if
+        (relative gap error ≈ eps · (2/η)/gap · (60 + 0.04·steps)), and reruns in double-double or float128 if
         needed. The result's `precision` says which it picked (also logged at DEBUG level on the "eos" logger).
         It raises ValueError if float128 is needed but not built, and warns (RuntimeWarning) if even float128
         is not expected to reach `digits`.
