@@ -180,6 +180,26 @@ def test_scalar_inputs_give_scalars():
     assert r.trajectory.shape == (5, 2)
 
 
+@pytest.mark.parametrize("loss,beta", LOSSES)
+@pytest.mark.parametrize("precision", ["double", "double-double"])
+def test_fast_chunks_match_the_careful_path(loss, beta, precision):
+    """The vector kernels take 8 steps at a time while no lane is near an event, and retake them step by step
+    when one is; recording a trajectory turns the fast chunks off. Both give the same bits and counters, on
+    chains that converge, diverge, cross the edge and bounce."""
+    rng = np.random.default_rng(11)
+    n = 301
+    x0, y0 = rng.uniform(0.05, 3.0, n), rng.uniform(1.0, 7.0, n)
+    eta = rng.choice([0.05, 0.1, 0.2], n)
+    x0[:2], y0[:2], eta[:2] = [1e300, 0.0], [1e300, 4.0], [1e300, 0.1]  # an overflow, an axis
+    kw = dict(beta=beta, precision=precision, max_steps=1501, band=(1.9, 2.05))
+    fast = eos.single_neuron(x0, y0, eta, loss, **kw)
+    careful = eos.single_neuron(x0, y0, eta, loss, record_every=1501, **kw)
+    assert fast.converged.sum() > n // 3 and fast.diverged[0] and (fast.t_cross >= 0).sum() > 10
+    assert (fast.flips > 8).sum() > 10 and (~fast.converged & ~fast.diverged).any()  # bouncing, still running
+    for f in ("x", "y", "steps", "converged", "diverged", "t_cross", "s_cross", "band_steps", "flips", "gap"):
+        np.testing.assert_array_equal(getattr(fast, f), getattr(careful, f), err_msg=f)
+
+
 @pytest.mark.parametrize("precision", ["longdouble", "double-double"])
 def test_results_do_not_depend_on_threads(precision):
     rng = np.random.default_rng(1)

@@ -92,10 +92,11 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
     using I = std::int64_t;
     Lanes<T, W> xv, yv, ev, scv;
     I tv[W], tcv[W], nbv[W], nfv[W], act[W], bad[W], loaded[W], above[W], crossed[W];
-    I alive = 0;
+    I alive = 0, n_loaded = 0;
     for (int j = 0; j < W; ++j) {
       const I i = i0 + j;
       if (j < count && status[i] == kRunning) {
+        ++n_loaded;
         xv.set(j, x[i]), yv.set(j, y[i]), ev.set(j, eta[i]), scv.set(j, s_cross[i]);
         tv[j] = steps[i], tcv[j] = t_cross[i], nbv[j] = band_steps[i], nfv[j] = flips[i];
         act[j] = loaded[j] = 1;
@@ -115,7 +116,64 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
       bad[j] = crossed[j] = 0;
     }
     const T two(2), lo = band_lo, hi = band_hi, tol = epsilon<T>(), big = huge<T>();
-    for (I step = 0; step < k && alive > 0; ++step) {
+    // The cheap necessary condition of single_neuron_settled, eta small^2 <= eps, in double: a filter, so it may
+    // err only on the side of raising an event (the margin covers double's rounding of a double-double value).
+    const double settle_filter = double(tol) * (1 + 0x1p-40);
+
+    // Vector types: kChunk steps at a time while every lane runs, computing per step only what each step must
+    // count (the update, band visits, flips) and merely flagging the rare events: a possible first crossing of
+    // the edge or a possible convergence (the careful step's own tests) and, at the end, a non-finite value
+    // (NaN and inf stay non-finite under every loss). If any lane flags, the chunk is undone and retaken by
+    // the careful step below, so results are the careful path's bit for bit. The careful step's masks and
+    // per-step event tests cost about as much as the step itself.
+    constexpr I kChunk = 8;
+    I careful = 0;  // careful steps still to take before the next fast chunk
+    auto fast_chunk = [&]() {
+      const Lanes<T, W> x_start = xv, y_start = yv;
+      I nb_start[W], nf_start[W], above_start[W];
+      for (int j = 0; j < W; ++j) nb_start[j] = nbv[j], nf_start[j] = nfv[j], above_start[j] = above[j];
+      I flag = 0;
+      for (I s = 0; s < kChunk; ++s) {
+        for (int j = 0; j < W; ++j) {
+          const T xi = xv.get(j), yi = yv.get(j), e = ev.get(j);
+          const T g = loss.d1(xi * yi);
+          const T xn = xi - e * g * yi, yn = yi - e * g * xi;
+          const T axn = math::abs(xn), ayn = math::abs(yn);
+          const T ey2n = e * yn * yn;
+          const T small = select(axn < ayn, axn, ayn);
+          const double es2 = double(e) * double(small) * double(small);
+          const I below = ey2n < two;
+          flag |= act[j] & ((es2 <= settle_filter) | (below & above[j] & (tcv[j] < 0)));
+          nbv[j] += (ey2n >= lo) & (ey2n < hi);
+          nfv[j] += ((xn < T(0)) & (xi > T(0))) | ((xn > T(0)) & (xi < T(0)));
+          above[j] = 1 - below;
+          xv.set(j, xn);
+          yv.set(j, yn);
+        }
+      }
+      for (int j = 0; j < W; ++j)
+        flag |= act[j] & (1 - ((math::abs(xv.get(j)) <= big) & (math::abs(yv.get(j)) <= big)));
+      if (flag) {
+        xv = x_start, yv = y_start;
+        for (int j = 0; j < W; ++j) nbv[j] = nb_start[j], nfv[j] = nf_start[j], above[j] = above_start[j];
+        return false;
+      }
+      for (int j = 0; j < W; ++j) tv[j] += kChunk;  // every loaded lane ran; idle lanes are never stored
+      return true;
+    };
+
+    for (I step = 0; step < k && alive > 0;) {
+      if constexpr (kVector) {
+        if (careful == 0 && alive == n_loaded && record.every == 0 && k - step >= kChunk) {
+          if (fast_chunk()) {
+            step += kChunk;
+            continue;
+          }
+          careful = kChunk;
+        }
+        careful -= careful > 0;
+      }
+      ++step;
       I event = 0;
       if constexpr (kVector) {
         // double and double-double: straight-line code over all lanes, masked; the compiler vectorises this loop.
@@ -130,10 +188,8 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
           const I up = act[j] & fin;
           const T ey2n = e * yn * yn;
           const T small = select(axn < ayn, axn, ayn);
-          // The cheap necessary condition of single_neuron_settled, in double: a filter, so it may err only on
-          // the side of raising an event (the margin covers double's rounding of a double-double value).
           const double es2 = double(e) * double(small) * double(small);
-          const I maybe_settled = es2 <= double(tol) * (1 + 0x1p-40);
+          const I maybe_settled = es2 <= settle_filter;
           const I below = ey2n < two;
           event |= (act[j] & (1 - fin)) | (up & (maybe_settled | (below & above[j] & (tcv[j] < 0))));
           act[j] = up;  // a lane that went non-finite stops here (the scalar pass marks it diverged)
