@@ -15,10 +15,10 @@ py::dict mean_model(const py::array& A0, const py::array& b0, const py::array& e
   const auto A0a = input<O>(A0, "A0", n), b0a = input<O>(b0, "b0", n);
   const auto etaa = input<O>(eta, "eta", n), da = input<O>(d, "d", n);
   Working<T> A(n), b(n);
-  load(A, A0a);
-  load(b, b0a);
-  const std::vector<T> eta_w = load<T>(etaa), d_w = load<T>(da);
-  auto steps = filled<std::int64_t>(n, 0), t_cross = filled<std::int64_t>(n, -1);
+  load(A, A0a, threads);
+  load(b, b0a, threads);
+  const std::vector<T> eta_w = load<T>(etaa, threads), d_w = load<T>(da, threads);
+  auto steps = filled<std::int64_t>(n, 0, threads), t_cross = filled<std::int64_t>(n, -1, threads);
   std::vector<std::uint8_t> status(std::size_t(n), kRunning);
   const auto [trajectory_out, recorder] = trajectory<O>(n, max_steps, record_every);
   MeanModelKernel<T, O> kernel{A.data, b.data, eta_w.data(), d_w.data(), steps.mutable_data(), status.data(),
@@ -27,15 +27,17 @@ py::dict mean_model(const py::array& A0, const py::array& b0, const py::array& e
 
   py::array_t<O> sharpness(n);
   py::array_t<double> gap(n);
-  for (py::ssize_t i = 0; i < n; ++i) {
-    const std::size_t j = std::size_t(i);
-    const T lam = mean_model_sharpness<T>(A.data[j], d_w[j], Gauss<T>(b.data[j]));
-    sharpness.mutable_data()[i] = O(lam);
-    gap.mutable_data()[i] = double(T(2) / eta_w[j] - lam);
-  }
-  A.publish();
-  b.publish();
-  py::dict r = common_result(steps, status, sharpness, gap, t_cross, trajectory_out);
+  auto* sh = sharpness.mutable_data();
+  auto* gp = gap.mutable_data();
+  const T *As = A.data, *bs = b.data, *es = eta_w.data(), *ds = d_w.data();
+  parallel_for(n, threads, [&](py::ssize_t i) {
+    const T lam = mean_model_sharpness<T>(As[i], ds[i], Gauss<T>(bs[i]));
+    sh[i] = O(lam);
+    gp[i] = double(T(2) / es[i] - lam);
+  });
+  A.publish(threads);
+  b.publish(threads);
+  py::dict r = common_result(steps, status, sharpness, gap, t_cross, trajectory_out, threads);
   r["A"] = A.out;
   r["b"] = b.out;
   return r;

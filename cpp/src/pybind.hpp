@@ -61,6 +61,15 @@ template <class S> py::array_t<S> input(const py::array& a, const char* name, py
   return py::reinterpret_borrow<py::array_t<S>>(a);
 }
 
+// f(i) for i in [0, n) on `threads` OpenMP threads (every i independent, so the result does not depend on the
+// count). For the per-call work around a kernel — filling, converting, the final sharpness — which at 10^6
+// chains would otherwise be a serial tenth of a 200-step call. Runs with the GIL held: f must not touch Python.
+template <class F> void parallel_for(py::ssize_t n, int threads, F&& f) {
+  if (threads < 1) threads = max_threads();
+#pragma omp parallel for schedule(static) num_threads(threads) if (n > 16384)
+  for (py::ssize_t i = 0; i < n; ++i) f(i);
+}
+
 // n values of T, returned as an array of Out<T>: the output itself when T == Out<T>, else a buffer in T that
 // publish() rounds into the output at the end.
 template <class T> struct Working {
@@ -75,27 +84,33 @@ template <class T> struct Working {
       data = own.data();
     }
   }
-  void publish() {
+  void publish(int threads) {
     if constexpr (!std::is_same_v<T, Out<T>>) {
       auto* o = out.mutable_data();
-      for (std::size_t i = 0; i < own.size(); ++i) o[i] = Out<T>(own[i]);
+      const T* w = own.data();
+      parallel_for(py::ssize_t(own.size()), threads, [&](py::ssize_t i) { o[i] = Out<T>(w[i]); });
     }
   }
 };
 
 // Copy an input of Out<T> into working precision T.
-template <class T> void load(Working<T>& w, const py::array_t<Out<T>>& in) {
+template <class T> void load(Working<T>& w, const py::array_t<Out<T>>& in, int threads) {
   const auto* p = in.data();
-  for (py::ssize_t i = 0; i < in.shape(0); ++i) w.data[i] = T(p[i]);
+  T* d = w.data;
+  parallel_for(in.shape(0), threads, [&](py::ssize_t i) { d[i] = T(p[i]); });
 }
-template <class T> std::vector<T> load(const py::array_t<Out<T>>& in) {
+template <class T> std::vector<T> load(const py::array_t<Out<T>>& in, int threads) {
   const auto* p = in.data();
-  return std::vector<T>(p, p + in.shape(0));
+  std::vector<T> v(std::size_t(in.shape(0)));
+  T* d = v.data();
+  parallel_for(in.shape(0), threads, [&](py::ssize_t i) { d[i] = T(p[i]); });
+  return v;
 }
 
-template <class S> py::array_t<S> filled(py::ssize_t n, S value) {
+template <class S> py::array_t<S> filled(py::ssize_t n, S value, int threads) {
   py::array_t<S> a(n);
-  std::fill(a.mutable_data(), a.mutable_data() + n, value);
+  S* d = a.mutable_data();
+  parallel_for(n, threads, [&](py::ssize_t i) { d[i] = value; });  // first touch of the pages, in parallel too
   return a;
 }
 
@@ -126,15 +141,16 @@ void drive(Kernel& kernel, std::int64_t n, std::int64_t max_steps, int threads, 
 // the two boolean outputs converged and diverged.
 inline py::dict common_result(const py::array& steps, const std::vector<std::uint8_t>& status,
                               const py::array& sharpness, const py::array& gap, const py::array& t_cross,
-                              const py::object& trajectory) {
+                              const py::object& trajectory, int threads) {
   const auto n = py::ssize_t(status.size());
   py::array_t<bool> converged(n), diverged(n);
   auto* c = converged.mutable_data();
   auto* d = diverged.mutable_data();
-  for (py::ssize_t i = 0; i < n; ++i) {
-    c[i] = status[std::size_t(i)] == kConverged;
-    d[i] = status[std::size_t(i)] == kDiverged;
-  }
+  const std::uint8_t* st = status.data();
+  parallel_for(n, threads, [&](py::ssize_t i) {
+    c[i] = st[i] == kConverged;
+    d[i] = st[i] == kDiverged;
+  });
   py::dict r;
   r["steps"] = steps;
   r["converged"] = converged;

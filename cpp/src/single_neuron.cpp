@@ -28,11 +28,11 @@ py::dict single_neuron(const py::array& x0, const py::array& y0, const py::array
   const py::ssize_t n = x0.size();
   const auto x0a = input<O>(x0, "x0", n), y0a = input<O>(y0, "y0", n), etaa = input<O>(eta, "eta", n);
   Working<T> x(n), y(n);
-  load(x, x0a);
-  load(y, y0a);
-  const std::vector<T> eta_w = load<T>(etaa);
-  auto steps = filled<std::int64_t>(n, 0), t_cross = filled<std::int64_t>(n, -1);
-  auto band_steps = filled<std::int64_t>(n, 0), flips = filled<std::int64_t>(n, 0);
+  load(x, x0a, threads);
+  load(y, y0a, threads);
+  const std::vector<T> eta_w = load<T>(etaa, threads);
+  auto steps = filled<std::int64_t>(n, 0, threads), t_cross = filled<std::int64_t>(n, -1, threads);
+  auto band_steps = filled<std::int64_t>(n, 0, threads), flips = filled<std::int64_t>(n, 0, threads);
   std::vector<std::uint8_t> status(std::size_t(n), kRunning);
   std::vector<T> s_cross(std::size_t(n), T(0));
   const auto [trajectory_out, recorder] = trajectory<O>(n, max_steps, record_every);
@@ -48,20 +48,23 @@ py::dict single_neuron(const py::array& x0, const py::array& y0, const py::array
     // Sharpness and the gap 2/eta - sharpness in T: the gap keeps its digits even when it is 1e-15 of 2/eta.
     auto* sh = sharpness.mutable_data();
     auto* gp = gap.mutable_data();
-    for (py::ssize_t i = 0; i < n; ++i) {
-      const T lam = single_neuron_sharpness<T>(loss, x.data[i], y.data[i]);
+    const T *xs = x.data, *ys = y.data, *es = eta_w.data();
+    parallel_for(n, threads, [&](py::ssize_t i) {
+      const T lam = single_neuron_sharpness<T>(loss, xs[i], ys[i]);
       sh[i] = O(lam);
-      gp[i] = double(T(2) / eta_w[std::size_t(i)] - lam);
-    }
+      gp[i] = double(T(2) / es[i] - lam);
+    });
     return 0;
   });
-  x.publish();
-  y.publish();
+  x.publish(threads);
+  y.publish(threads);
   auto* sc = s_cross_out.mutable_data();
   const auto* tc = t_cross.data();
-  for (py::ssize_t i = 0; i < n; ++i)
-    sc[i] = tc[i] >= 0 ? double(s_cross[std::size_t(i)]) : std::numeric_limits<double>::quiet_NaN();
-  py::dict r = common_result(steps, status, sharpness, gap, t_cross, trajectory_out);
+  const T* scw = s_cross.data();
+  parallel_for(n, threads, [&](py::ssize_t i) {
+    sc[i] = tc[i] >= 0 ? double(scw[i]) : std::numeric_limits<double>::quiet_NaN();
+  });
+  py::dict r = common_result(steps, status, sharpness, gap, t_cross, trajectory_out, threads);
   r["x"] = x.out;
   r["y"] = y.out;
   r["s_cross"] = s_cross_out;
