@@ -42,6 +42,16 @@ template <class T, class Loss> [[gnu::noinline]] bool single_neuron_settled(cons
   return math::abs(single_neuron_sharpness<T>(loss, x, y) - b2) <= tol * b2;
 }
 
+// A cheap necessary condition of single_neuron_settled, the kernels' per-step filter: small == 0, or
+// eta small^2 <= eps (1 - rho^2) with rho >= |1 - eta big^2|, evaluated in double with margins that cover the
+// rounding of every precision (a filter may err only towards true). Without the rho factor a chain near the edge
+// (rho ~ 1 - eta gap) passed the filter for tens of thousands of steps before converging, each one a call of
+// single_neuron_settled.
+inline bool single_neuron_may_settle(double eta, double small, double big, double eps) {
+  const double rest = eta * small * small, eb2 = eta * big * big;
+  return (rest <= eps * (1 + 0x1p-20) * eb2 * (2 - eb2 + 0x1p-44)) | (small == 0);
+}
+
 // Whether a loop over chains in T vectorises: double and double-double (pairs of doubles); not x87 long double
 // or software float128.
 template <class T> inline constexpr bool vectorises = std::is_same_v<T, double> || std::is_same_v<T, dd>;
@@ -91,7 +101,7 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
     constexpr int W = width;
     using I = std::int64_t;
     Lanes<T, W> xv, yv, ev, scv;
-    I tv[W], tcv[W], nbv[W], nfv[W], act[W], bad[W], loaded[W], above[W], crossed[W];
+    I tv[W], tcv[W], nbv[W], nfv[W], act[W], bad[W], loaded[W], above[W], crossed[W], near[W];
     I alive = 0, n_loaded = 0;
     for (int j = 0; j < W; ++j) {
       const I i = i0 + j;
@@ -113,12 +123,10 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
         xv.set(j, T(0)), yv.set(j, T(0)), ev.set(j, T(0)), scv.set(j, T(0));
         tv[j] = tcv[j] = nbv[j] = nfv[j] = act[j] = loaded[j] = above[j] = 0;
       }
-      bad[j] = crossed[j] = 0;
+      bad[j] = crossed[j] = near[j] = 0;
     }
     const T two(2), lo = band_lo, hi = band_hi, tol = epsilon<T>(), big = huge<T>();
-    // The cheap necessary condition of single_neuron_settled, eta small^2 <= eps, in double: a filter, so it may
-    // err only on the side of raising an event (the margin covers double's rounding of a double-double value).
-    const double settle_filter = double(tol) * (1 + 0x1p-40);
+    const double eps = double(tol);
 
     // Vector types: kChunk steps at a time while every lane runs, computing per step only what each step must
     // count (the update, band visits, flips) and merely flagging the rare events: a possible first crossing of
@@ -128,7 +136,9 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
     // per-step event tests cost about as much as the step itself.
     constexpr I kChunk = 8;
     I careful = 0;  // careful steps still to take before the next fast chunk
-    auto fast_chunk = [&]() {
+    // kMasked: some lanes stopped earlier in this call (they must keep their state); compiled twice, since the
+    // masks cost ~10% where every lane runs, the common case.
+    auto fast_chunk = [&]<bool kMasked>() {
       const Lanes<T, W> x_start = xv, y_start = yv;
       I nb_start[W], nf_start[W], above_start[W];
       for (int j = 0; j < W; ++j) nb_start[j] = nbv[j], nf_start[j] = nfv[j], above_start[j] = above[j];
@@ -140,15 +150,17 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
           const T xn = xi - e * g * yi, yn = yi - e * g * xi;
           const T axn = math::abs(xn), ayn = math::abs(yn);
           const T ey2n = e * yn * yn;
-          const T small = select(axn < ayn, axn, ayn);
-          const double es2 = double(e) * double(small) * double(small);
+          const bool x_small = axn < ayn;
+          const T small = select(x_small, axn, ayn), large = select(x_small, ayn, axn);
+          const I maybe_settled = single_neuron_may_settle(double(e), double(small), double(large), eps);
           const I below = ey2n < two;
-          flag |= act[j] & ((es2 <= settle_filter) | (below & above[j] & (tcv[j] < 0)));
-          nbv[j] += (ey2n >= lo) & (ey2n < hi);
-          nfv[j] += ((xn < T(0)) & (xi > T(0))) | ((xn > T(0)) & (xi < T(0)));
-          above[j] = 1 - below;
-          xv.set(j, xn);
-          yv.set(j, yn);
+          const I a = kMasked ? act[j] : 1;
+          flag |= act[j] & (maybe_settled | (below & above[j] & (tcv[j] < 0)));
+          nbv[j] += a & (ey2n >= lo) & (ey2n < hi);
+          nfv[j] += a & (((xn < T(0)) & (xi > T(0))) | ((xn > T(0)) & (xi < T(0))));
+          above[j] = a ? 1 - below : above[j];
+          xv.set(j, kMasked ? select(a, xn, xi) : xn);
+          yv.set(j, kMasked ? select(a, yn, yi) : yn);
         }
       }
       for (int j = 0; j < W; ++j)
@@ -158,14 +170,14 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
         for (int j = 0; j < W; ++j) nbv[j] = nb_start[j], nfv[j] = nf_start[j], above[j] = above_start[j];
         return false;
       }
-      for (int j = 0; j < W; ++j) tv[j] += kChunk;  // every loaded lane ran; idle lanes are never stored
+      for (int j = 0; j < W; ++j) tv[j] += kChunk * act[j];
       return true;
     };
 
     for (I step = 0; step < k && alive > 0;) {
       if constexpr (kVector) {
-        if (careful == 0 && alive == n_loaded && record.every == 0 && k - step >= kChunk) {
-          if (fast_chunk()) {
+        if (careful == 0 && record.every == 0 && k - step >= kChunk) {
+          if (alive == n_loaded ? fast_chunk.template operator()<false>() : fast_chunk.template operator()<true>()) {
             step += kChunk;
             continue;
           }
@@ -187,9 +199,10 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
           const I fin = (axn <= big) & (ayn <= big);  // false for inf and NaN
           const I up = act[j] & fin;
           const T ey2n = e * yn * yn;
-          const T small = select(axn < ayn, axn, ayn);
-          const double es2 = double(e) * double(small) * double(small);
-          const I maybe_settled = es2 <= settle_filter;
+          const bool x_small = axn < ayn;
+          const T small = select(x_small, axn, ayn), large = select(x_small, ayn, axn);
+          const I maybe_settled = single_neuron_may_settle(double(e), double(small), double(large), eps);
+          near[j] = maybe_settled;
           const I below = ey2n < two;
           event |= (act[j] & (1 - fin)) | (up & (maybe_settled | (below & above[j] & (tcv[j] < 0))));
           act[j] = up;  // a lane that went non-finite stops here (the scalar pass marks it diverged)
@@ -226,8 +239,9 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
           nfv[j] += ((xn < T(0)) & (xi > T(0))) | ((xn > T(0)) & (xi < T(0)));
           xv.set(j, xn);
           yv.set(j, yn);
-          const T small = axn < ayn ? axn : ayn;
-          event |= e * small * small <= tol;
+          const T small = axn < ayn ? axn : ayn, large = axn < ayn ? ayn : axn;
+          near[j] = single_neuron_may_settle(double(e), double(small), double(large), eps);
+          event |= near[j];
         }
       }
       if (record.every > 0)
@@ -246,7 +260,9 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
             tcv[j] = tv[j];
             scv.set(j, math::abs(xv.get(j) * yv.get(j)));
           }
-          if (single_neuron_settled<T>(loss, xv.get(j), yv.get(j), ev.get(j))) {
+          // only where the cheap necessary condition holds: a lane near convergence raises an event every step
+          // for a while, and testing every lane of the block each time cost 5x the steps themselves
+          if (near[j] && single_neuron_settled<T>(loss, xv.get(j), yv.get(j), ev.get(j))) {
             status[i0 + j] = kConverged;
             act[j] = 0;
             --alive;
