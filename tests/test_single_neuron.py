@@ -183,9 +183,9 @@ def test_scalar_inputs_give_scalars():
 @pytest.mark.parametrize("loss,beta", LOSSES)
 @pytest.mark.parametrize("precision", ["double", "double-double"])
 def test_fast_chunks_match_the_careful_path(loss, beta, precision):
-    """The vector kernels take 8 steps at a time while no lane is near an event, and retake them step by step
-    when one is; recording a trajectory turns the fast chunks off. Both give the same bits and counters, on
-    chains that converge, diverge, cross the edge and bounce."""
+    """The vector kernels take 8 steps at a time and retake a lane step by step from the chunk's start when it
+    flags an event; recording a trajectory turns the chunks off; lanes take the next chain when theirs stops.
+    All give the same bits and counters, on chains that converge, diverge, cross the edge and bounce."""
     rng = np.random.default_rng(11)
     n = 301
     x0, y0 = rng.uniform(0.05, 3.0, n), rng.uniform(1.0, 7.0, n)
@@ -198,6 +198,11 @@ def test_fast_chunks_match_the_careful_path(loss, beta, precision):
     assert (fast.flips > 8).sum() > 10 and (~fast.converged & ~fast.diverged).any()  # bouncing, still running
     for f in ("x", "y", "steps", "converged", "diverged", "t_cross", "s_cross", "band_steps", "flips", "gap"):
         np.testing.assert_array_equal(getattr(fast, f), getattr(careful, f), err_msg=f)
+    # a chain run alone (one lane, no neighbours to hand lanes to) gives the same bits as in the crowd
+    for i in (0, 1, 2, 57, 300):
+        solo = eos.single_neuron(x0[i], y0[i], eta[i], loss, **kw)
+        for f in ("x", "y", "steps", "t_cross", "band_steps", "flips"):
+            assert getattr(solo, f) == getattr(fast, f)[i], (i, f)
 
 
 @pytest.mark.parametrize("precision", ["longdouble", "double-double"])

@@ -30,7 +30,8 @@ inline int max_threads() {
 }
 
 // How a kernel advances one block of chains by at most k steps; returns how many of them still run.
-// Kernels either provide advance_block(i0, count, k) for a block of at most Kernel::width chains (time inside the
+// Kernels either provide advance_block(i0, count, k) for a block of chains (at most Kernel::width, or any number
+// where the kernel declares refills_lanes; time inside the
 // block: independent chains overlap and the loop over them vectorises), or advance(i, k) for one chain.
 template <class Kernel> constexpr std::int64_t block_width() {
   if constexpr (requires { Kernel::width; }) return Kernel::width;
@@ -133,7 +134,11 @@ template <class Kernel, class Hook>
 void run_batched(Kernel& kernel, std::int64_t n, std::int64_t max_steps, int threads, Hook&& between_rounds,
                  double round_seconds = 0.2) {
   if (threads < 1) threads = max_threads();
-  constexpr std::int64_t width = block_width<Kernel>();
+  // Kernels whose lanes take the next chain when one stops (refills_lanes) get groups of up to 16 lane-widths,
+  // at least 16 per thread; the group size changes no result.
+  std::int64_t width = block_width<Kernel>();
+  if constexpr (requires { Kernel::refills_lanes; })
+    width *= std::clamp<std::int64_t>(n / (width * threads * 16), 1, 16);
   const std::int64_t blocks = (n + width - 1) / width;
   const BlockFn<Kernel> advance = pick_advance_block<Kernel>();
   const Kernel& kern = kernel;
@@ -146,7 +151,7 @@ void run_batched(Kernel& kernel, std::int64_t n, std::int64_t max_steps, int thr
     std::int64_t still = 0;
     // Hand out about 64 chains at a time: one-chain blocks (the mean model) would make every thread hit the
     // loop's shared counter once per chain.
-    constexpr std::int64_t chunk = width >= 64 ? 1 : 64 / width;
+    const std::int64_t chunk = width >= 64 ? 1 : 64 / width;
 #pragma omp parallel for schedule(dynamic, chunk) num_threads(threads) reduction(+ : still)
     for (std::int64_t blk = 0; blk < blocks; ++blk) {
       const std::int64_t i0 = blk * width;

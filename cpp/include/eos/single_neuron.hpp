@@ -84,14 +84,19 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
   Recorder<Out> record;  // the trajectory, if asked for
 
   bool running(std::int64_t i) const { return status[i] == kRunning; }
+  static constexpr bool refills_lanes = true;  // advance_block takes any number of chains (run_batched)
 
-  // At most k more steps of chains i0 .. i0+count-1 (count <= width); returns how many still run.
+  // At most k more steps of each running chain i0 .. i0+count-1 (any count); returns how many still run.
   //
-  // Time runs inside the block: every step updates all lanes with straight-line code (no per-chain branch),
-  // and a lane that stops is masked (it keeps its state; its counters stop). Rare events (divergence, a lane
-  // that may have converged, trajectory records) leave the vector loop for a scalar pass. The convergence rule
-  // single_neuron_settled is only evaluated where its cheap necessary condition eta small^2 <= eps holds.
-  // Every lane rounds exactly as a lone chain would, so results do not depend on the block a chain is in.
+  // The chains go through `width` lanes; a lane whose chain stops, or has had its k steps, hands it back and
+  // takes the next one. Vector types advance all lanes together in chunks of up to kChunk steps of
+  // straight-line code that compute only what every step must (the update, band visits, flips) and flag the
+  // rare events per lane: a possible convergence (single_neuron_may_settle), a possible first crossing of the
+  // edge, a non-finite value (checked at the chunk's end: NaN and inf stay non-finite under every loss). A
+  // flagged lane is put back to the chunk's start and retaken by careful_step, which does every test every step;
+  // long double and float128 (no vector units) and runs that record a trajectory use careful_step throughout,
+  // lane by lane, so that the lanes' dependency chains overlap. Every lane rounds exactly as a lone chain
+  // would, so results depend neither on the lane, nor on the group a chain is in, nor on the path.
   std::int64_t advance_block(std::int64_t i0, std::int64_t count, std::int64_t k) const {
     return visit_loss(loss, [&](const auto& l) { return advance_block_with(l, i0, count, k); });
   }
@@ -100,50 +105,95 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
   std::int64_t advance_block_with(const L& loss, std::int64_t i0, std::int64_t count, std::int64_t k) const {
     constexpr int W = width;
     using I = std::int64_t;
+    const T two(2), lo = band_lo, hi = band_hi, tol = epsilon<T>(), big = huge<T>();
+    const double eps = double(tol);
     Lanes<T, W> xv, yv, ev, scv;
-    I tv[W], tcv[W], nbv[W], nfv[W], act[W], bad[W], loaded[W], above[W], crossed[W], near[W];
-    I alive = 0, n_loaded = 0;
-    for (int j = 0; j < W; ++j) {
-      const I i = i0 + j;
-      if (j < count && status[i] == kRunning) {
-        ++n_loaded;
+    I chain[W], until[W], tv[W], tcv[W], nbv[W], nfv[W], act[W], above[W];
+    I next = i0, still = 0, alive = 0;
+    I clock = 0;  // steps taken by the lanes in this call; lane j's chain runs until clock == until[j]
+    const I end = i0 + count;
+
+    // Lane j hands its chain back (if any) and takes the next running chain of [next, end), or becomes empty.
+    auto refill = [&](int j) {
+      if (chain[j] >= 0) {
+        const I i = chain[j];
+        x[i] = xv.get(j), y[i] = yv.get(j), s_cross[i] = scv.get(j);
+        steps[i] = tv[j], t_cross[i] = tcv[j], band_steps[i] = nbv[j], flips[i] = nfv[j];
+        still += status[i] == kRunning;
+        --alive;
+      }
+      chain[j] = -1;
+      act[j] = 0;
+      while (next < end) {
+        const I i = next++;
+        if (status[i] != kRunning) continue;
         xv.set(j, x[i]), yv.set(j, y[i]), ev.set(j, eta[i]), scv.set(j, s_cross[i]);
         tv[j] = steps[i], tcv[j] = t_cross[i], nbv[j] = band_steps[i], nfv[j] = flips[i];
-        act[j] = loaded[j] = 1;
         above[j] = ev.get(j) * yv.get(j) * yv.get(j) >= T(2);  // eta y_{t-1}^2 >= 2, carried from step to step
         if (tv[j] == 0) {
           record(i, 0, xv.get(j), yv.get(j));
           if (single_neuron_settled<T>(loss, xv.get(j), yv.get(j), ev.get(j))) {
             status[i] = kConverged;
-            act[j] = 0;
+            continue;
           }
         }
-        alive += act[j];
-      } else {  // an idle lane: computed along, never stored
-        xv.set(j, T(0)), yv.set(j, T(0)), ev.set(j, T(0)), scv.set(j, T(0));
-        tv[j] = tcv[j] = nbv[j] = nfv[j] = act[j] = loaded[j] = above[j] = 0;
+        chain[j] = i, until[j] = clock + k, act[j] = 1;
+        ++alive;
+        return;
       }
-      bad[j] = crossed[j] = near[j] = 0;
-    }
-    const T two(2), lo = band_lo, hi = band_hi, tol = epsilon<T>(), big = huge<T>();
-    const double eps = double(tol);
+      // an empty lane: computed along by the vector chunks, never stored
+      xv.set(j, T(0)), yv.set(j, T(0)), ev.set(j, T(0)), scv.set(j, T(0));
+      tv[j] = tcv[j] = nbv[j] = nfv[j] = above[j] = 0;
+    };
 
-    // Vector types: kChunk steps at a time while every lane runs, computing per step only what each step must
-    // count (the update, band visits, flips) and merely flagging the rare events: a possible first crossing of
-    // the edge or a possible convergence (the careful step's own tests) and, at the end, a non-finite value
-    // (NaN and inf stay non-finite under every loss). If any lane flags, the chunk is undone and retaken by
-    // the careful step below, so results are the careful path's bit for bit. The careful step's masks and
-    // per-step event tests cost about as much as the step itself.
+    // One step of lane j with every test: divergence (the lane keeps its last finite iterate), the first
+    // crossing of the edge, the counters, the trajectory, convergence. Clears act[j] when the chain stops.
+    auto careful_step = [&](int j) {
+      const I i = chain[j];
+      const T xi = xv.get(j), yi = yv.get(j), e = ev.get(j);
+      const T g = loss.d1(xi * yi);
+      const T xn = xi - e * g * yi, yn = yi - e * g * xi;
+      const T axn = math::abs(xn), ayn = math::abs(yn);
+      if (!(axn <= big && ayn <= big)) {
+        status[i] = kDiverged;
+        act[j] = 0;
+        return;
+      }
+      const T ey2n = e * yn * yn;
+      const I t = ++tv[j];
+      if (ey2n < two && above[j] && tcv[j] < 0) {
+        tcv[j] = t;
+        scv.set(j, math::abs(xn * yn));
+      }
+      above[j] = ey2n >= two;
+      nbv[j] += (ey2n >= lo) & (ey2n < hi);
+      nfv[j] += ((xn < T(0)) & (xi > T(0))) | ((xn > T(0)) & (xi < T(0)));
+      xv.set(j, xn);
+      yv.set(j, yn);
+      record(i, t, xn, yn);
+      const bool x_small = axn < ayn;
+      if (single_neuron_may_settle(double(e), double(x_small ? axn : ayn), double(x_small ? ayn : axn), eps) &&
+          single_neuron_settled<T>(loss, xn, yn, e)) {
+        status[i] = kConverged;
+        act[j] = 0;
+      }
+    };
+
+    // c careful steps of lane j, out of line: inlined into the vector chunk below, the scalar code made GCC give
+    // up vectorising the chunk for some losses (double-double l_beta).
+    auto retake = [&](int j, I c) __attribute__((noinline)) {
+      for (I s = 0; s < c && act[j]; ++s) careful_step(j);
+    };
+
+    // Vector types: c <= kChunk steps of every lane at once (kMasked: some lanes are empty or have stopped,
+    // and keep their state), then the flagged lanes retaken from the chunk's start by careful_step.
     constexpr I kChunk = 8;
-    I careful = 0;  // careful steps still to take before the next fast chunk
-    // kMasked: some lanes stopped earlier in this call (they must keep their state); compiled twice, since the
-    // masks cost ~10% where every lane runs, the common case.
-    auto fast_chunk = [&]<bool kMasked>() {
+    auto chunk = [&]<bool kMasked>(I c) {
       const Lanes<T, W> x_start = xv, y_start = yv;
-      I nb_start[W], nf_start[W], above_start[W];
-      for (int j = 0; j < W; ++j) nb_start[j] = nbv[j], nf_start[j] = nfv[j], above_start[j] = above[j];
-      I flag = 0;
-      for (I s = 0; s < kChunk; ++s) {
+      I nb_start[W], nf_start[W], above_start[W], flag[W];
+      for (int j = 0; j < W; ++j)
+        nb_start[j] = nbv[j], nf_start[j] = nfv[j], above_start[j] = above[j], flag[j] = 0;
+      for (I s = 0; s < c; ++s) {
         for (int j = 0; j < W; ++j) {
           const T xi = xv.get(j), yi = yv.get(j), e = ev.get(j);
           const T g = loss.d1(xi * yi);
@@ -155,7 +205,7 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
           const I maybe_settled = single_neuron_may_settle(double(e), double(small), double(large), eps);
           const I below = ey2n < two;
           const I a = kMasked ? act[j] : 1;
-          flag |= act[j] & (maybe_settled | (below & above[j] & (tcv[j] < 0)));
+          flag[j] |= maybe_settled | (below & above[j] & (tcv[j] < 0));
           nbv[j] += a & (ey2n >= lo) & (ey2n < hi);
           nfv[j] += a & (((xn < T(0)) & (xi > T(0))) | ((xn > T(0)) & (xi < T(0))));
           above[j] = a ? 1 - below : above[j];
@@ -163,120 +213,54 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
           yv.set(j, kMasked ? select(a, yn, yi) : yn);
         }
       }
-      for (int j = 0; j < W; ++j)
-        flag |= act[j] & (1 - ((math::abs(xv.get(j)) <= big) & (math::abs(yv.get(j)) <= big)));
-      if (flag) {
-        xv = x_start, yv = y_start;
-        for (int j = 0; j < W; ++j) nbv[j] = nb_start[j], nfv[j] = nf_start[j], above[j] = above_start[j];
-        return false;
+      I any = 0;
+      for (int j = 0; j < W; ++j) {
+        flag[j] = act[j] & (flag[j] | (1 - ((math::abs(xv.get(j)) <= big) & (math::abs(yv.get(j)) <= big))));
+        any |= flag[j];
       }
-      for (int j = 0; j < W; ++j) tv[j] += kChunk * act[j];
-      return true;
+      for (int j = 0; j < W; ++j) tv[j] += c * (act[j] & (1 - flag[j]));
+      if (!any) return;
+      for (int j = 0; j < W; ++j) {
+        if (!flag[j]) continue;
+        xv.set(j, x_start.get(j)), yv.set(j, y_start.get(j));
+        nbv[j] = nb_start[j], nfv[j] = nf_start[j], above[j] = above_start[j];
+        retake(j, c);
+      }
     };
 
-    for (I step = 0; step < k && alive > 0;) {
-      if constexpr (kVector) {
-        if (careful == 0 && record.every == 0 && k - step >= kChunk) {
-          if (alive == n_loaded ? fast_chunk.template operator()<false>() : fast_chunk.template operator()<true>()) {
-            step += kChunk;
-            continue;
-          }
-          careful = kChunk;
-        }
-        careful -= careful > 0;
-      }
-      ++step;
-      I event = 0;
-      if constexpr (kVector) {
-        // double and double-double: straight-line code over all lanes, masked; the compiler vectorises this loop.
-        // Rare per-lane events (divergence, a crossing of the edge, a possible convergence) only raise `event`;
-        // the scalar pass below handles them.
-        for (int j = 0; j < W; ++j) {
-          const T xi = xv.get(j), yi = yv.get(j), e = ev.get(j);
-          const T g = loss.d1(xi * yi);
-          const T xn = xi - e * g * yi, yn = yi - e * g * xi;
-          const T axn = math::abs(xn), ayn = math::abs(yn);
-          const I fin = (axn <= big) & (ayn <= big);  // false for inf and NaN
-          const I up = act[j] & fin;
-          const T ey2n = e * yn * yn;
-          const bool x_small = axn < ayn;
-          const T small = select(x_small, axn, ayn), large = select(x_small, ayn, axn);
-          const I maybe_settled = single_neuron_may_settle(double(e), double(small), double(large), eps);
-          near[j] = maybe_settled;
-          const I below = ey2n < two;
-          event |= (act[j] & (1 - fin)) | (up & (maybe_settled | (below & above[j] & (tcv[j] < 0))));
-          act[j] = up;  // a lane that went non-finite stops here (the scalar pass marks it diverged)
-          tv[j] += up;
-          nbv[j] += up & (ey2n >= lo) & (ey2n < hi);
-          nfv[j] += up & (((xn < T(0)) & (xi > T(0))) | ((xn > T(0)) & (xi < T(0))));
-          crossed[j] = up & below & above[j];
-          above[j] = up ? 1 - below : above[j];
-          xv.set(j, select(up, xn, xi));
-          yv.set(j, select(up, yn, yi));
-        }
+    auto first_due = [&]() {  // the clock at which the next lane has had its k steps
+      I u = clock + k;
+      for (int j = 0; j < W; ++j)
+        if (act[j]) u = std::min(u, until[j]);
+      return u;
+    };
+    for (int j = 0; j < W; ++j) {
+      chain[j] = -1;
+      refill(j);
+    }
+    I due = first_due();
+    while (alive > 0) {
+      const I c = std::min(kChunk, due - clock);
+      if (kVector && record.every == 0) {
+        if (alive == W)
+          chunk.template operator()<false>(c);
+        else
+          chunk.template operator()<true>(c);
       } else {
-        // long double (x87) and float128 (software): no vector units to fill, so well-predicted branches
-        // instead of masks; the lanes' independent dependency chains overlap in the out-of-order core.
-        for (int j = 0; j < W; ++j) {
-          if (!act[j]) continue;
-          const T xi = xv.get(j), yi = yv.get(j), e = ev.get(j);
-          const T g = loss.d1(xi * yi);
-          const T xn = xi - e * g * yi, yn = yi - e * g * xi;
-          const T axn = math::abs(xn), ayn = math::abs(yn);
-          if (!(axn <= big && ayn <= big)) {
-            bad[j] = 1;
-            event = 1;
-            continue;
-          }
-          const T ey2n = e * yn * yn;
-          const I t = ++tv[j];
-          if (ey2n < two && above[j] && tcv[j] < 0) [[unlikely]] {
-            tcv[j] = t;
-            scv.set(j, math::abs(xn * yn));
-          }
-          above[j] = ey2n >= two;
-          nbv[j] += (ey2n >= lo) & (ey2n < hi);
-          nfv[j] += ((xn < T(0)) & (xi > T(0))) | ((xn > T(0)) & (xi < T(0)));
-          xv.set(j, xn);
-          yv.set(j, yn);
-          const T small = axn < ayn ? axn : ayn, large = axn < ayn ? ayn : axn;
-          near[j] = single_neuron_may_settle(double(e), double(small), double(large), eps);
-          event |= near[j];
-        }
+        for (I s = 0; s < c; ++s)
+          for (int j = 0; j < W; ++j)
+            if (act[j]) careful_step(j);
       }
-      if (record.every > 0)
+      clock += c;
+      bool changed = clock == due;
+      for (int j = 0; j < W; ++j) changed |= chain[j] >= 0 && !act[j];
+      if (changed) {
         for (int j = 0; j < W; ++j)
-          if (act[j]) record(i0 + j, tv[j], xv.get(j), yv.get(j));
-      if (event) {
-        for (int j = 0; j < W; ++j) {
-          if (!loaded[j] || status[i0 + j] != kRunning) continue;
-          if (bad[j] || (kVector && !act[j])) {
-            status[i0 + j] = kDiverged;  // keeps the last finite iterate; steps counts the finite ones
-            act[j] = 0;
-            --alive;
-            continue;
-          }
-          if (kVector && crossed[j] && tcv[j] < 0) {
-            tcv[j] = tv[j];
-            scv.set(j, math::abs(xv.get(j) * yv.get(j)));
-          }
-          // only where the cheap necessary condition holds: a lane near convergence raises an event every step
-          // for a while, and testing every lane of the block each time cost 5x the steps themselves
-          if (near[j] && single_neuron_settled<T>(loss, xv.get(j), yv.get(j), ev.get(j))) {
-            status[i0 + j] = kConverged;
-            act[j] = 0;
-            --alive;
-          }
-        }
+          if (chain[j] >= 0 && (!act[j] || until[j] == clock)) refill(j);
+        due = first_due();
       }
     }
-    for (int j = 0; j < count; ++j) {
-      if (!loaded[j]) continue;
-      const I i = i0 + j;
-      x[i] = xv.get(j), y[i] = yv.get(j), s_cross[i] = scv.get(j);
-      steps[i] = tv[j], t_cross[i] = tcv[j], band_steps[i] = nbv[j], flips[i] = nfv[j];
-    }
-    return alive;
+    return still;
   }
 };
 
