@@ -41,6 +41,13 @@ def _tanh(s: npt.NDArray[Any], precision: str) -> np.ndarray:
     """tanh exactly as the kernels evaluate it (cpp/include/eos/fast_math.hpp), for tests against mpmath.
     s: a 1-D float64 (precision "double") or longdouble array."""
     ...
+def _dd(
+    op: str, a_hi: npt.NDArray[np.float64], a_lo: npt.NDArray[np.float64], b_hi: npt.NDArray[np.float64],
+    b_lo: npt.NDArray[np.float64]
+) -> tuple[np.ndarray, np.ndarray]:
+    """op(a) or op(a, b) in the kernels' double-double arithmetic (cpp/include/eos/double_double.hpp), a = a_hi +
+    a_lo, b = b_hi + b_lo: op is "add", "sub", "mul", "div", "sqrt", "tanh", "exp" or "log". Returns (hi, lo)."""
+    ...
 def simd_target() -> str:
     """The vector instruction set the kernels use here: "avx512", "avx2" or "base" (x86-64-v2, or a non-x86
     build). The environment variable EOS_SIMD caps it; every path gives identical results."""
