@@ -93,6 +93,7 @@ def test_results_do_not_depend_on_threads():
     "kwargs,match",
     [(dict(eta=0), "eta must be > 0"), (dict(d=0.5), "d must be >= 1"), (dict(A0=np.nan), "A0 must be finite"),
      (dict(b0=np.inf), "b0 must be finite"), (dict(precision="single"), "precision must be one of"),
+     (dict(precision="double-double"), "single_neuron only"),
      (dict(max_steps=-3), "max_steps must be an integer"), (dict(A0=np.ones(2), d=np.ones(3)), "do not broadcast")],
 )
 def test_bad_input_is_a_clear_value_error(kwargs, match):

@@ -24,6 +24,11 @@ def precision(value: Any, *, auto: bool = False, double_double: bool = False) ->
     double_double=True also "double-double" (the single neuron's vectorised 106-bit arithmetic)."""
     allowed = ("double", "longdouble") + (("double-double",) if double_double else ()) + ("float128",)
     allowed += ("auto",) if auto else ()
+    if value == "double-double" and not double_double:
+        raise ValueError(
+            "precision='double-double' is offered by eos.single_neuron only (the mean model would need a "
+            f"double-double erfc); use one of {', '.join(map(repr, allowed))}"
+        )
     choice("precision", value, allowed)
     if value == "float128" and not _core.has_float128:
         raise ValueError(
