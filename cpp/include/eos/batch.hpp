@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <ctime>
 #include <string>
 
 #ifdef _OPENMP
@@ -148,6 +149,7 @@ void run_batched(Kernel& kernel, std::int64_t n, std::int64_t max_steps, int thr
   while (done < max_steps && running > 0) {
     k = std::min(k, max_steps - done);
     const auto t0 = std::chrono::steady_clock::now();
+    const std::clock_t cpu0 = std::clock();
     std::int64_t still = 0;
     // Hand out about 64 chains at a time: one-chain blocks (the mean model) would make every thread hit the
     // loop's shared counter once per chain.
@@ -157,7 +159,12 @@ void run_batched(Kernel& kernel, std::int64_t n, std::int64_t max_steps, int thr
       const std::int64_t i0 = blk * width;
       still += advance(kern, i0, std::min(width, n - i0), k);
     }
-    const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    // The round's length by the wall clock, and by the process's CPU time per thread: if the wall clock stalls or
+    // jumps (as it can in a virtual machine), rounds must not grow 4x after 4x until one runs for hours between
+    // two checks for Ctrl-C.
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double cpu = double(std::clock() - cpu0) / CLOCKS_PER_SEC / threads;
+    const double dt = std::max(wall, cpu);
     done += k;
     running = still;
     between_rounds(done, running);
