@@ -47,9 +47,10 @@ template <class T, class Loss> [[gnu::noinline]] bool single_neuron_settled(cons
 // rounding of every precision (a filter may err only towards true). Without the rho factor a chain near the edge
 // (rho ~ 1 - eta gap) passed the filter for tens of thousands of steps before converging, each one a call of
 // single_neuron_settled.
-inline bool single_neuron_may_settle(double eta, double small, double big, double eps) {
-  const double rest = eta * small * small, eb2 = eta * big * big;
-  return (rest <= eps * (1 + 0x1p-20) * eb2 * (2 - eb2 + 0x1p-44)) | (small == 0);
+// Takes ex2 = eta x^2 and ey2 = eta y^2 (in double), so the kernels can reuse the eta y^2 they need anyway.
+inline bool single_neuron_may_settle(double ex2, double ey2, double eps) {
+  const double rest = ex2 < ey2 ? ex2 : ey2, eb2 = ex2 < ey2 ? ey2 : ex2;
+  return (rest <= eps * (1 + 0x1p-20) * eb2 * (2 - eb2 + 0x1p-44)) | (rest == 0);
 }
 
 // Whether a loop over chains in T vectorises: double and double-double (pairs of doubles); not x87 long double
@@ -171,9 +172,8 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
       xv.set(j, xn);
       yv.set(j, yn);
       record(i, t, xn, yn);
-      const bool x_small = axn < ayn;
-      if (single_neuron_may_settle(double(e), double(x_small ? axn : ayn), double(x_small ? ayn : axn), eps) &&
-          single_neuron_settled<T>(loss, xn, yn, e)) {
+      const double ex2 = double(e) * double(xn) * double(xn);
+      if (single_neuron_may_settle(ex2, double(ey2n), eps) && single_neuron_settled<T>(loss, xn, yn, e)) {
         status[i] = kConverged;
         act[j] = 0;
       }
@@ -200,9 +200,8 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
           const T xn = xi - e * g * yi, yn = yi - e * g * xi;
           const T axn = math::abs(xn), ayn = math::abs(yn);
           const T ey2n = e * yn * yn;
-          const bool x_small = axn < ayn;
-          const T small = select(x_small, axn, ayn), large = select(x_small, ayn, axn);
-          const I maybe_settled = single_neuron_may_settle(double(e), double(small), double(large), eps);
+          const double ex2 = double(e) * double(xn) * double(xn);
+          const I maybe_settled = single_neuron_may_settle(ex2, double(ey2n), eps);
           const I below = ey2n < two;
           const I a = kMasked ? act[j] : 1;
           flag[j] |= maybe_settled | (below & above[j] & (tcv[j] < 0));
