@@ -64,10 +64,21 @@ template <class S> py::array_t<S> input(const py::array& a, const char* name, py
 // f(i) for i in [0, n) on `threads` OpenMP threads (every i independent, so the result does not depend on the
 // count). For the per-call work around a kernel — filling, converting, the final sharpness — which at 10^6
 // chains would otherwise be a serial tenth of a 200-step call. Runs with the GIL held: f must not touch Python.
+// Each thread's share is compiled for the machine's SIMD path (simd_call), like the kernels.
 template <class F> void parallel_for(py::ssize_t n, int threads, F&& f) {
   if (threads < 1) threads = max_threads();
-#pragma omp parallel for schedule(static) num_threads(threads) if (n > 16384)
-  for (py::ssize_t i = 0; i < n; ++i) f(i);
+#pragma omp parallel num_threads(threads) if (n > 16384)
+  {
+#ifdef _OPENMP
+    const py::ssize_t parts = omp_get_num_threads(), me = omp_get_thread_num();
+#else
+    const py::ssize_t parts = 1, me = 0;
+#endif
+    const py::ssize_t lo = n * me / parts, hi = n * (me + 1) / parts;
+    simd_call([&] {
+      for (py::ssize_t i = lo; i < hi; ++i) f(i);
+    });
+  }
 }
 
 // n values of T, returned as an array of Out<T>: the output itself when T == Out<T>, else a buffer in T that

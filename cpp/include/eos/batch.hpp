@@ -102,6 +102,31 @@ template <class Kernel> BlockFn<Kernel> pick_advance_block() {
   return &advance_block_base<Kernel>;
 }
 
+// f() compiled for the SIMD path of this machine, like the kernels: for per-chain work outside them (the final
+// sharpness), whose double-double arithmetic needs FMA instructions (on the x86-64-v2 baseline every fma is a
+// call into libm). Same results on every path, as for the kernels.
+template <class F> [[gnu::flatten]] void simd_call_base(F& f) { f(); }
+#ifdef EOS_X86_DISPATCH
+template <class F>
+[[gnu::flatten, gnu::target("avx2,fma,bmi,bmi2,f16c,lzcnt,movbe")]] void simd_call_avx2(F& f) {
+  f();
+}
+template <class F>
+[[gnu::flatten, gnu::target("avx512f,avx512dq,avx512vl,avx512bw,avx512cd,avx2,fma,bmi,bmi2,f16c,lzcnt,movbe,"
+                            "prefer-vector-width=512")]] void
+simd_call_avx512(F& f) {
+  f();
+}
+#endif
+template <class F> void simd_call(F&& f) {
+#ifdef EOS_X86_DISPATCH
+  const std::string path = simd_target();
+  if (path == "avx512") return simd_call_avx512(f);
+  if (path == "avx2") return simd_call_avx2(f);
+#endif
+  simd_call_base(f);
+}
+
 // W values of T, one per lane of a block, kept so that a loop over the lanes vectorises: a plain array, or
 // one array per word for multi-word types (double-double, double_double.hpp), since compilers do not
 // vectorise loads and stores of whole structs.

@@ -133,7 +133,9 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
         above[j] = ev.get(j) * yv.get(j) * yv.get(j) >= T(2);  // eta y_{t-1}^2 >= 2, carried from step to step
         if (tv[j] == 0) {
           record(i, 0, xv.get(j), yv.get(j));
-          if (single_neuron_settled<T>(loss, xv.get(j), yv.get(j), ev.get(j))) {
+          const double e = double(ev.get(j)), xd = double(xv.get(j)), yd = double(yv.get(j));
+          if (single_neuron_may_settle(e * xd * xd, e * yd * yd, eps) &&
+              single_neuron_settled<T>(loss, xv.get(j), yv.get(j), ev.get(j))) {
             status[i] = kConverged;
             continue;
           }
