@@ -200,7 +200,6 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
           const T xi = xv.get(j), yi = yv.get(j), e = ev.get(j);
           const T g = loss.d1(xi * yi);
           const T xn = xi - e * g * yi, yn = yi - e * g * xi;
-          const T axn = math::abs(xn), ayn = math::abs(yn);
           const T ey2n = e * yn * yn;
           const double ex2 = double(e) * double(xn) * double(xn);
           const I maybe_settled = single_neuron_may_settle(ex2, double(ey2n), eps);
