@@ -55,21 +55,33 @@ template <class Kernel>
   }
 }
 
-// The same code compiled for the vector units found at run time (the package itself targets x86-64-v2, which
-// every x86-64 CPU since 2009 has). flatten inlines the whole kernel into each version. Every version rounds
-// identically (the build uses -ffp-contract=off and no -ffast-math), so results do not depend on the path.
+// f() compiled for the vector units found at run time (the package itself targets x86-64-v2, which every
+// x86-64 CPU since 2009 has): the kernels, and the per-chain work around them (the final sharpness, whose
+// double-double arithmetic needs FMA instructions; on the baseline every fma is a call into libm). flatten inlines
+// everything f calls into each version. Every version rounds identically (the build uses -ffp-contract=off and
+// no -ffast-math), so results do not depend on the path.
+template <class F> [[gnu::flatten]] decltype(auto) simd_call_base(F& f) { return f(); }
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(EOS_NO_DISPATCH)
 #define EOS_X86_DISPATCH 1
-template <class Kernel>
-[[gnu::flatten, gnu::target("avx2,fma,bmi,bmi2,f16c,lzcnt,movbe")]] std::int64_t advance_block_avx2(
-    const Kernel& kernel, std::int64_t i0, std::int64_t count, std::int64_t k) {
-  return advance_block_base(kernel, i0, count, k);
+template <class F>
+[[gnu::flatten, gnu::target("avx2,fma,bmi,bmi2,f16c,lzcnt,movbe")]] decltype(auto) simd_call_avx2(F& f) {
+  return f();
+}
+template <class F>
+[[gnu::flatten, gnu::target("avx512f,avx512dq,avx512vl,avx512bw,avx512cd,avx2,fma,bmi,bmi2,f16c,lzcnt,movbe,"
+                            "prefer-vector-width=512")]] decltype(auto)
+simd_call_avx512(F& f) {
+  return f();
 }
 template <class Kernel>
-[[gnu::flatten, gnu::target("avx512f,avx512dq,avx512vl,avx512bw,avx512cd,avx2,fma,bmi,bmi2,f16c,lzcnt,movbe,"
-                            "prefer-vector-width=512")]] std::int64_t
-advance_block_avx512(const Kernel& kernel, std::int64_t i0, std::int64_t count, std::int64_t k) {
-  return advance_block_base(kernel, i0, count, k);
+std::int64_t advance_block_avx2(const Kernel& kernel, std::int64_t i0, std::int64_t count, std::int64_t k) {
+  auto f = [&] { return advance_block_base(kernel, i0, count, k); };
+  return simd_call_avx2(f);
+}
+template <class Kernel>
+std::int64_t advance_block_avx512(const Kernel& kernel, std::int64_t i0, std::int64_t count, std::int64_t k) {
+  auto f = [&] { return advance_block_base(kernel, i0, count, k); };
+  return simd_call_avx512(f);
 }
 #endif
 
@@ -102,29 +114,14 @@ template <class Kernel> BlockFn<Kernel> pick_advance_block() {
   return &advance_block_base<Kernel>;
 }
 
-// f() compiled for the SIMD path of this machine, like the kernels: for per-chain work outside them (the final
-// sharpness), whose double-double arithmetic needs FMA instructions (on the x86-64-v2 baseline every fma is a
-// call into libm). Same results on every path, as for the kernels.
-template <class F> [[gnu::flatten]] void simd_call_base(F& f) { f(); }
-#ifdef EOS_X86_DISPATCH
-template <class F>
-[[gnu::flatten, gnu::target("avx2,fma,bmi,bmi2,f16c,lzcnt,movbe")]] void simd_call_avx2(F& f) {
-  f();
-}
-template <class F>
-[[gnu::flatten, gnu::target("avx512f,avx512dq,avx512vl,avx512bw,avx512cd,avx2,fma,bmi,bmi2,f16c,lzcnt,movbe,"
-                            "prefer-vector-width=512")]] void
-simd_call_avx512(F& f) {
-  f();
-}
-#endif
-template <class F> void simd_call(F&& f) {
+// f() on the SIMD path of this machine (simd_target), for work outside the kernels.
+template <class F> decltype(auto) simd_call(F&& f) {
 #ifdef EOS_X86_DISPATCH
   const std::string path = simd_target();
   if (path == "avx512") return simd_call_avx512(f);
   if (path == "avx2") return simd_call_avx2(f);
 #endif
-  simd_call_base(f);
+  return simd_call_base(f);
 }
 
 // W values of T, one per lane of a block, kept so that a loop over the lanes vectorises: a plain array, or
