@@ -114,6 +114,12 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
     I clock = 0;  // steps taken by the lanes in this call; lane j's chain runs until clock == until[j]
     const I end = i0 + count;
 
+    // The convergence rule at (xn, yn), with ey2 = eta yn^2: single_neuron_settled behind its cheap filter.
+    auto settles = [&](T xn, T yn, T e, T ey2) {
+      return single_neuron_may_settle(double(e) * double(xn) * double(xn), double(ey2), eps) &&
+             single_neuron_settled<T>(loss, xn, yn, e);
+    };
+
     // Lane j hands its chain back (if any) and takes the next running chain of [next, end), or becomes empty.
     auto refill = [&](int j) {
       if (chain[j] >= 0) {
@@ -130,12 +136,11 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
         if (status[i] != kRunning) continue;
         xv.set(j, x[i]), yv.set(j, y[i]), ev.set(j, eta[i]), scv.set(j, s_cross[i]);
         tv[j] = steps[i], tcv[j] = t_cross[i], nbv[j] = band_steps[i], nfv[j] = flips[i];
-        above[j] = ev.get(j) * yv.get(j) * yv.get(j) >= T(2);  // eta y_{t-1}^2 >= 2, carried from step to step
+        const T ey2 = ev.get(j) * yv.get(j) * yv.get(j);
+        above[j] = ey2 >= T(2);  // eta y_{t-1}^2 >= 2, carried from step to step
         if (tv[j] == 0) {
           record(i, 0, xv.get(j), yv.get(j));
-          const double e = double(ev.get(j)), xd = double(xv.get(j)), yd = double(yv.get(j));
-          if (single_neuron_may_settle(e * xd * xd, e * yd * yd, eps) &&
-              single_neuron_settled<T>(loss, xv.get(j), yv.get(j), ev.get(j))) {
+          if (settles(xv.get(j), yv.get(j), ev.get(j), ey2)) {
             status[i] = kConverged;
             continue;
           }
@@ -174,8 +179,7 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
       xv.set(j, xn);
       yv.set(j, yn);
       record(i, t, xn, yn);
-      const double ex2 = double(e) * double(xn) * double(xn);
-      if (single_neuron_may_settle(ex2, double(ey2n), eps) && single_neuron_settled<T>(loss, xn, yn, e)) {
+      if (settles(xn, yn, e, ey2n)) {
         status[i] = kConverged;
         act[j] = 0;
       }
