@@ -39,8 +39,8 @@ from .. import _core
 
 log = logging.getLogger("eos")
 
-#: the rungs, cheapest first, and the relative error per operation the model assumes for each precision
-LADDER = ("double", "double-double", "float128")
+#: the relative error per operation the model assumes for each precision (the rungs of run_auto: double,
+#: double-double, float128; long double for results run in it)
 EPS = {"double": 2.0**-52, "longdouble": float(np.finfo(np.longdouble).eps), "double-double": 2.0**-70,
        "float128": 2.0**-112}
 #: double-double runs take up to ~2x the steps of double (they stop at eps = 2^-104, not 2^-52)
