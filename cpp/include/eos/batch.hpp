@@ -133,6 +133,136 @@ template <class T, int W> struct Lanes {
   void set(int j, T a) { v[j] = a; }
 };
 
+// The lane engine both models' kernels run on: at most k more steps of each running chain i0 .. i0+count-1
+// (any count); returns how many still run.
+//
+// The chains go through Model::width lanes; a lane whose chain stops, or has had its k steps, hands it back and
+// takes the next one (so a block never computes dead lanes while its slowest chain finishes). Where `fast`
+// (vector types, no trajectory recorded), all lanes advance together in chunks of up to kChunk steps of
+// straight-line code that compute only what every step must and flag the rare events per lane (a possible
+// convergence, a possible first crossing of the edge, a non-finite value, checked at the chunk's end: NaN and
+// inf stay non-finite); a flagged lane is put back to the chunk's start and retaken by careful_step, which does
+// every test every step. Otherwise (x87 long double, float128, trajectories) careful_step runs throughout, lane
+// by lane, so that the lanes' dependency chains overlap. Every lane rounds exactly as a lone chain would, so
+// results depend neither on the lane, nor on the group a chain is in, nor on the path.
+//
+// Model (the per-chain state beyond steps and status, and the step itself):
+//   width; State (the lanes' values, copyable); steps, status (arrays over chains);
+//   load(State&, j, i) / store(const State&, j, i): chain i's values into / out of lane j; blank(State&, j);
+//   starts_settled(State&, j, i): at t = 0, record the start and tell whether it has already converged;
+//   careful_step(State&, j, i, t) -> Status: step t of lane j with every test; kDiverged leaves the lane as it
+//     was (the chain keeps its last finite iterate);
+//   fast_step<kMasked>(State&, j, a, flag): one step of lane j computing only the update and the per-step
+//     counters, flag |= a possible event; with kMasked, lanes with a == 0 (empty or stopped) keep their state;
+//   finite(const State&, j); restore(State&, const State& from, j): lane j back to its value in `from`.
+template <class Model> std::int64_t advance_lanes(const Model& m, std::int64_t i0, std::int64_t count,
+                                                  std::int64_t k, bool fast) {
+  constexpr int W = Model::width;
+  constexpr std::int64_t kChunk = 8;
+  using I = std::int64_t;
+  typename Model::State s;
+  I chain[W], until[W], tv[W], act[W];
+  I next = i0, still = 0, alive = 0;
+  I clock = 0;  // steps taken by the lanes in this call; lane j's chain runs until clock == until[j]
+  const I end = i0 + count;
+
+  // Lane j hands its chain back (if any) and takes the next running chain of [next, end), or becomes empty.
+  auto refill = [&](int j) {
+    if (chain[j] >= 0) {
+      const I i = chain[j];
+      m.store(s, j, i);
+      m.steps[i] = tv[j];
+      still += m.status[i] == kRunning;
+      --alive;
+    }
+    chain[j] = -1;
+    act[j] = 0;
+    while (next < end) {
+      const I i = next++;
+      if (m.status[i] != kRunning) continue;
+      m.load(s, j, i);
+      tv[j] = m.steps[i];
+      if (tv[j] == 0 && m.starts_settled(s, j, i)) {
+        m.status[i] = kConverged;
+        continue;
+      }
+      chain[j] = i, until[j] = clock + k, act[j] = 1;
+      ++alive;
+      return;
+    }
+    m.blank(s, j);  // an empty lane: computed along by the vector chunks, never stored
+    tv[j] = 0;
+  };
+
+  auto careful_step = [&](int j) {
+    const Status st = m.careful_step(s, j, chain[j], tv[j] + 1);
+    tv[j] += st != kDiverged;
+    if (st != kRunning) m.status[chain[j]] = st, act[j] = 0;
+  };
+
+  // c careful steps of lane j, out of line: inlined into the vector chunk below, the scalar code made GCC give
+  // up vectorising the chunk for some losses (double-double l_beta).
+  auto retake = [&](int j, I c) __attribute__((noinline)) {
+    for (I t = 0; t < c && act[j]; ++t) careful_step(j);
+  };
+
+  // c <= kChunk steps of every lane at once (kMasked: some lanes are empty or have stopped), then the flagged
+  // lanes retaken from the chunk's start.
+  auto chunk = [&]<bool kMasked>(I c) {
+    const typename Model::State start = s;
+    I flag[W];
+    for (int j = 0; j < W; ++j) flag[j] = 0;
+    for (I t = 0; t < c; ++t)
+      for (int j = 0; j < W; ++j) m.template fast_step<kMasked>(s, j, kMasked ? act[j] : I(1), flag[j]);
+    I any = 0;
+    for (int j = 0; j < W; ++j) {
+      flag[j] = act[j] & (flag[j] | (1 - m.finite(s, j)));
+      any |= flag[j];
+    }
+    for (int j = 0; j < W; ++j) tv[j] += c * (act[j] & (1 - flag[j]));
+    if (!any) return;
+    for (int j = 0; j < W; ++j) {
+      if (!flag[j]) continue;
+      m.restore(s, start, j);
+      retake(j, c);
+    }
+  };
+
+  auto first_due = [&]() {  // the clock at which the next lane has had its k steps
+    I u = clock + k;
+    for (int j = 0; j < W; ++j)
+      if (act[j]) u = std::min(u, until[j]);
+    return u;
+  };
+  for (int j = 0; j < W; ++j) {
+    chain[j] = -1;
+    refill(j);
+  }
+  I due = first_due();
+  while (alive > 0) {
+    const I c = std::min(kChunk, due - clock);
+    if (fast) {
+      if (alive == W)
+        chunk.template operator()<false>(c);
+      else
+        chunk.template operator()<true>(c);
+    } else {
+      for (I t = 0; t < c; ++t)
+        for (int j = 0; j < W; ++j)
+          if (act[j]) careful_step(j);
+    }
+    clock += c;
+    bool changed = clock == due;
+    for (int j = 0; j < W; ++j) changed |= chain[j] >= 0 && !act[j];
+    if (changed) {
+      for (int j = 0; j < W; ++j)
+        if (chain[j] >= 0 && (!act[j] || until[j] == clock)) refill(j);
+      due = first_due();
+    }
+  }
+  return still;
+}
+
 // Where a kernel writes its recorded trajectory: the iterate pair of chain i at t = 0, every, 2 every, ...
 // into trajectory[i][t / every][0..1] (every = 0: nothing is recorded).
 template <class Out> struct Recorder {
@@ -173,8 +303,8 @@ void run_batched(Kernel& kernel, std::int64_t n, std::int64_t max_steps, int thr
     const auto t0 = std::chrono::steady_clock::now();
     const std::clock_t cpu0 = std::clock();
     std::int64_t still = 0;
-    // Hand out about 64 chains at a time: one-chain blocks (the mean model) would make every thread hit the
-    // loop's shared counter once per chain.
+    // Hand out about 64 chains at a time: one-chain blocks (float128) would make every thread hit the loop's
+    // shared counter once per chain.
     const std::int64_t chunk = width >= 64 ? 1 : 64 / width;
 #pragma omp parallel for schedule(dynamic, chunk) num_threads(threads) reduction(+ : still)
     for (std::int64_t blk = 0; blk < blocks; ++blk) {

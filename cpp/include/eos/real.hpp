@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <limits>
+#include <type_traits>
 
 #include "eos/fast_math.hpp"
 
@@ -86,3 +87,9 @@ template <> inline float128 tiny<float128>() { return FLT128_MIN; }
 }  // namespace eos
 
 #include "eos/double_double.hpp"  // the double-double type and its overloads of the above
+
+namespace eos {
+// Whether a loop over chains in T vectorises: double and double-double (pairs of doubles); not x87 long double
+// or software float128.
+template <class T> inline constexpr bool vectorises = std::is_same_v<T, double> || std::is_same_v<T, dd>;
+}  // namespace eos
