@@ -80,6 +80,31 @@ def test_bias_decreases_monotonically_and_t_cross_matches_trajectory():
     assert r.t_cross == first
 
 
+@pytest.mark.parametrize("precision", ["double", "longdouble"])
+def test_fast_chunks_match_the_careful_path(precision):
+    """The double kernel takes 8 steps of 16 lanes at a time and retakes a lane step by step when it flags an
+    event; recording a trajectory turns the chunks off; lanes take the next chain when theirs stops. All give
+    the same bits, on chains that converge (below and above η*), cross the edge, diverge, and still run."""
+    rng = np.random.default_rng(5)
+    n = 203
+    A0, b0 = rng.uniform(-2.0, 2.0, n), rng.uniform(-1.0, 0.5, n)
+    d = rng.choice([5.0, 10.0, 40.0], n)
+    eta = rng.uniform(0.3, 2.2, n) * 8 * np.pi / d**2
+    A0[:2], eta[:2], d[:2] = [1e200, 0.0], [1e200, 0.1], [1.0, 10.0]  # an overflow, A = 0 (a fixed point)
+    kw = dict(b0=b0, precision=precision, max_steps=2001)
+    fast = eos.mean_model(A0, eta, d, **kw)
+    careful = eos.mean_model(A0, eta, d, record_every=2001, **kw)
+    assert fast.converged.sum() > n // 3 and fast.converged[1] and fast.steps[1] == 0
+    assert fast.diverged[0] == (precision == "double")  # long double holds 1e200^2
+    assert (fast.t_cross >= 0).sum() > 10 and (~fast.converged & ~fast.diverged).any()
+    for f in ("A", "b", "steps", "converged", "diverged", "t_cross", "sharpness", "gap"):
+        np.testing.assert_array_equal(getattr(fast, f), getattr(careful, f), err_msg=f)
+    for i in (0, 1, 2, 57, 202):  # a chain run alone gives the same bits as in the crowd
+        solo = eos.mean_model(A0[i], eta[i], d[i], b0=b0[i], precision=precision, max_steps=2001)
+        for f in ("A", "b", "steps", "t_cross"):
+            assert getattr(solo, f) == getattr(fast, f)[i], (i, f)
+
+
 def test_results_do_not_depend_on_threads():
     A0 = np.random.default_rng(2).uniform(0.2, 2, 5000)
     eta = np.linspace(0.5, 3, 5000) * 8 * np.pi / 100**2

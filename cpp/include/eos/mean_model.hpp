@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <type_traits>
 
 #include "eos/batch.hpp"
 #include "eos/real.hpp"
@@ -62,18 +63,38 @@ template <class T> bool mean_model_settled(T A, T b, T eta, T d, const Gauss<T>&
   const T tol = epsilon<T>();
   const T scale = std::max(math::abs(b), tiny<T>());
   const T rest = eta * G.g * G.dg * A * A / T(4);
-  if (rest > tol * scale) return false;  // cheap necessary condition
+  const T edge = eta * d * d * G.g * G.g / T(2);
+  // cheap necessary condition, since rho >= |1 - edge| (monotone rounding keeps it so in T)
+  const T rho_edge = math::abs(T(1) - edge);
+  if (!(rho_edge < T(1)) || rest > tol * scale * (T(1) - rho_edge * rho_edge)) return false;
   const T s = A * G.g;
   const T q = math::tanh(s / T(2)) / (s / T(2));
-  const T edge = eta * d * d * G.g * G.g / T(2);
-  const T rho = std::max(math::abs(T(1) - edge), math::abs(T(1) - edge * q));
+  const T rho = std::max(rho_edge, math::abs(T(1) - edge * q));
   if (!(rho < T(1)) || rest > tol * scale * (T(1) - rho * rho)) return false;
   const T limit = d * d * G.g * G.g / T(2);
   return math::abs(mean_model_sharpness<T>(A, d, G) - limit) <= tol * limit;
 }
 
-// The state of N mean-model chains and the step that advances one of them (see SingleNeuronKernel).
+// The vector kernels' per-step filter: a necessary condition of mean_model_settled, from rest = eta g g' A^2 / 4,
+// edge = eta d^2 g^2 / 2 and scale = |b| evaluated in double, with margins that cover the rounding of every
+// precision (a filter may err only towards true).
+inline bool mean_model_may_settle(double rest, double edge, double scale, double eps) {
+  const double s = scale > 0x1p-1022 ? scale : 0x1p-1022;
+  return (rest <= eps * (1 + 0x1p-20) * s * edge * (2 - edge + 0x1p-44)) | (rest == 0);
+}
+
+// Chains advanced together by one advance_block call (see single_neuron_width): the vector lanes for double,
+// several overlapping x87 dependency chains for long double.
+template <class T> constexpr int mean_model_width() {
+  if constexpr (std::is_same_v<T, double>) return 16;
+  if constexpr (std::is_same_v<T, long double>) return 4;
+  return 1;
+}
+
+// The state of N mean-model chains (structure of arrays), advanced by the lane engine (advance_lanes).
 template <class T, class Out> struct MeanModelKernel {
+  static constexpr int width = mean_model_width<T>();
+  static constexpr bool refills_lanes = true;
   T* A;
   T* b;
   const T* eta;
@@ -81,43 +102,91 @@ template <class T, class Out> struct MeanModelKernel {
   std::int64_t* steps;
   std::uint8_t* status;
   std::int64_t* t_cross;  // first t >= 1 with eta d^2 g(b_t)^2 / 2 < 2 <= eta d^2 g(b_{t-1})^2 / 2, or -1
-  Recorder<Out> record;  // the trajectory, if asked for
+  Recorder<Out> record;   // the trajectory, if asked for
 
   bool running(std::int64_t i) const { return status[i] == kRunning; }
 
-  void advance(std::int64_t i, std::int64_t k) const {
-    T Ai = A[i], bi = b[i];
-    const T e = eta[i], di = d[i], two_d2_eta = T(2) * di * di * e, half_eta_d2 = e * di * di / T(2);
-    std::int64_t t = steps[i], tc = t_cross[i];
-    std::uint8_t st = kRunning;
-    Gauss<T> G(bi);
-    if (t == 0) {
-      record(i, 0, Ai, bi);
-      if (mean_model_settled<T>(Ai, bi, e, di, G)) st = kConverged;
+  // The lane engine's model of these chains (see advance_lanes).
+  struct Model {
+    static constexpr int width = MeanModelKernel::width;
+    using I = std::int64_t;
+    struct State {
+      Lanes<T, width> A, b, e, d, g, dg;  // g, dg: g(b) and g'(b) at the current b, carried step to step
+      I tc[width], above[width];          // above: eta d^2 g(b_{t-1})^2 / 2 >= 2
+    };
+    const MeanModelKernel& k;
+    std::int64_t* steps;
+    std::uint8_t* status;
+    static constexpr T two = T(2);
+    const T big = huge<T>();
+    const double eps = double(epsilon<T>());
+
+    void load(State& s, int j, I i) const {
+      const T e = k.eta[i], d = k.d[i];
+      const Gauss<T> G(k.b[i]);
+      s.A.set(j, k.A[i]), s.b.set(j, k.b[i]), s.e.set(j, e), s.d.set(j, d), s.g.set(j, G.g), s.dg.set(j, G.dg);
+      s.tc[j] = k.t_cross[i];
+      s.above[j] = e * d * d / two * G.g * G.g >= two;
     }
-    T edge = half_eta_d2 * G.g * G.g;
-    for (const std::int64_t end = t + k; st == kRunning && t < end;) {
-      const T lp = math::tanh(Ai * G.g / T(2)) / T(2);
-      const T An = Ai - two_d2_eta * lp * G.g, bn = bi - e * lp * Ai * G.dg;
-      if (!(math::isfinite(An) && math::isfinite(bn))) {
-        st = kDiverged;
-        break;
-      }
-      ++t;
-      G = Gauss<T>(bn);
-      const T edge_n = half_eta_d2 * G.g * G.g;
-      if (tc < 0 && edge_n < T(2) && edge >= T(2)) tc = t;
-      Ai = An;
-      bi = bn;
-      edge = edge_n;
-      record(i, t, Ai, bi);
-      if (mean_model_settled<T>(Ai, bi, e, di, G)) st = kConverged;
+    void store(const State& s, int j, I i) const {
+      k.A[i] = s.A.get(j), k.b[i] = s.b.get(j), k.t_cross[i] = s.tc[j];
     }
-    A[i] = Ai;
-    b[i] = bi;
-    steps[i] = t;
-    status[i] = st;
-    t_cross[i] = tc;
+    void blank(State& s, int j) const {
+      s.A.set(j, T(0)), s.b.set(j, T(0)), s.e.set(j, T(0)), s.d.set(j, T(0)), s.g.set(j, T(0)), s.dg.set(j, T(0));
+      s.tc[j] = s.above[j] = 0;
+    }
+    bool starts_settled(State& s, int j, I i) const {
+      k.record(i, 0, s.A.get(j), s.b.get(j));
+      return mean_model_settled<T>(s.A.get(j), s.b.get(j), s.e.get(j), s.d.get(j), Gauss<T>(s.b.get(j)));
+    }
+    // One GD step of lane j (the update and g, g' at the new b), shared by both paths.
+    struct Step {
+      T A, b;
+      Gauss<T> G;
+      T edge;
+    };
+    static Step step(T A, T b, T g, T dg, T e, T d) {
+      const T lp = math::tanh(A * g / two) / two;
+      const T An = A - two * d * d * e * lp * g, bn = b - e * lp * A * dg;
+      const Gauss<T> G(bn);
+      return {An, bn, G, e * d * d / two * G.g * G.g};
+    }
+    // Step t of lane j with every test: divergence, the first crossing of the edge, the trajectory, convergence.
+    Status careful_step(State& s, int j, I i, I t) const {
+      const T e = s.e.get(j), d = s.d.get(j);
+      const Step n = step(s.A.get(j), s.b.get(j), s.g.get(j), s.dg.get(j), e, d);
+      if (!(math::abs(n.A) <= big && math::abs(n.b) <= big)) return kDiverged;
+      if (n.edge < two && s.above[j] && s.tc[j] < 0) s.tc[j] = t;
+      s.above[j] = n.edge >= two;
+      s.A.set(j, n.A), s.b.set(j, n.b), s.g.set(j, n.G.g), s.dg.set(j, n.G.dg);
+      k.record(i, t, n.A, n.b);
+      return mean_model_settled<T>(n.A, n.b, e, d, n.G) ? kConverged : kRunning;
+    }
+    // The update; flags a possible convergence or first crossing of the edge.
+    template <bool kMasked> void fast_step(State& s, int j, I a, I& flag) const {
+      const T A = s.A.get(j), b = s.b.get(j), g = s.g.get(j), dg = s.dg.get(j), e = s.e.get(j);
+      const Step n = step(A, b, g, dg, e, s.d.get(j));
+      const double ng = double(n.G.g);
+      const double rest = double(e) * ng * double(n.G.dg) * double(n.A) * double(n.A) / 4;
+      const I maybe_settled = mean_model_may_settle(rest, double(n.edge), math::abs(double(n.b)), eps);
+      const I below = n.edge < two;
+      flag |= maybe_settled | (below & s.above[j] & (s.tc[j] < 0));
+      s.above[j] = a ? 1 - below : s.above[j];
+      s.A.set(j, kMasked ? select(a, n.A, A) : n.A);
+      s.b.set(j, kMasked ? select(a, n.b, b) : n.b);
+      s.g.set(j, kMasked ? select(a, n.G.g, g) : n.G.g);
+      s.dg.set(j, kMasked ? select(a, n.G.dg, dg) : n.G.dg);
+    }
+    I finite(const State& s, int j) const { return (math::abs(s.A.get(j)) <= big) & (math::abs(s.b.get(j)) <= big); }
+    void restore(State& s, const State& from, int j) const {
+      s.A.set(j, from.A.get(j)), s.b.set(j, from.b.get(j)), s.g.set(j, from.g.get(j)), s.dg.set(j, from.dg.get(j));
+      s.above[j] = from.above[j];
+    }
+  };
+
+  // At most k more steps of each running chain i0 .. i0+count-1 (any count); returns how many still run.
+  std::int64_t advance_block(std::int64_t i0, std::int64_t count, std::int64_t k) const {
+    return advance_lanes(Model{*this, steps, status}, i0, count, k, vectorises<T> && record.every == 0);
   }
 };
 
