@@ -1,7 +1,8 @@
-// Binding of the kernels' own arithmetic, for testing it against mpmath: eos._core._tanh (double and x87 long
-// double) and eos._core._dd (double-double operations).
+// Binding of the kernels' own arithmetic, for testing it against mpmath: eos._core._tanh and eos._core._gauss
+// (double and x87 long double) and eos._core._dd (double-double operations).
 #include "eos/batch.hpp"
 #include "eos/fast_math.hpp"
+#include "eos/gauss.hpp"
 #include "eos/real.hpp"
 #include "pybind.hpp"
 
@@ -14,6 +15,25 @@ template <class T> py::object tanh_of(const py::array& s) {
   py::array_t<O> out(in.size());
   for (py::ssize_t i = 0; i < in.size(); ++i) out.mutable_data()[i] = O(math::tanh(T(in.data()[i])));
   return out;
+}
+
+// (g, g', g'') = fast::gauss(b) for every b, through this machine's SIMD path (parallel_for, one thread): the
+// vectorised code the kernels run is what the tests see, and EOS_SIMD selects the path.
+template <class T> py::tuple gauss_of(const py::array& b) {
+  const auto in = input<T>(b, "b", b.size());
+  const py::ssize_t n = in.size();
+  py::array_t<T> g(n), dg(n), d2g(n);
+  const T* x = in.data();
+  T* pg = g.mutable_data();
+  T* pdg = dg.mutable_data();
+  T* pd2g = d2g.mutable_data();
+  parallel_for(n, 1, [=](py::ssize_t i) {
+    const fast::GaussValues<T> v = fast::gauss(x[i]);
+    pg[i] = v.g;
+    pdg[i] = v.dg;
+    pd2g[i] = v.d2g;
+  });
+  return py::make_tuple(g, dg, d2g);
 }
 
 // op(a) or op(a, b) in double-double, for a = a_hi + a_lo, b = b_hi + b_lo; returns (hi, lo) arrays.
@@ -53,6 +73,17 @@ void bind_fast_math(py::module_& m) {
       },
       py::arg("s"), py::arg("precision"),
       "tanh as the kernels evaluate it in the working precision (for tests; use numpy otherwise).");
+  m.def(
+      "_gauss",
+      [](const py::array& b, const std::string& precision) -> py::tuple {
+        if (precision == "double") return gauss_of<double>(b);
+        if (precision == "longdouble") return gauss_of<long double>(b);
+        throw py::value_error("precision must be 'double' or 'longdouble' (fast::gauss exists in these two), "
+                              "got '" + precision + "'");
+      },
+      py::arg("b"), py::arg("precision"),
+      "(g, g', g'') = (phi + b Phi, Phi, phi) at b as the kernels evaluate them in the working precision (for "
+      "tests).");
   m.def("_dd", &dd_op, py::arg("op"), py::arg("a_hi"), py::arg("a_lo"), py::arg("b_hi"), py::arg("b_lo"),
         "op(a[, b]) in the kernels' double-double arithmetic (for tests): returns the (hi, lo) arrays.");
   m.def(

@@ -41,6 +41,11 @@ def _tanh(s: npt.NDArray[Any], precision: str) -> np.ndarray:
     """tanh exactly as the kernels evaluate it (cpp/include/eos/fast_math.hpp), for tests against mpmath.
     s: a 1-D float64 (precision "double") or longdouble array."""
     ...
+def _gauss(b: npt.NDArray[Any], precision: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(g, g', g'') = (φ + bΦ, Φ, φ) at b exactly as the mean-model kernels evaluate them
+    (cpp/include/eos/gauss.hpp), for tests against mpmath. b: a 1-D float64 (precision "double") or longdouble
+    array."""
+    ...
 def _dd(
     op: str, a_hi: npt.NDArray[np.float64], a_lo: npt.NDArray[np.float64], b_hi: npt.NDArray[np.float64],
     b_lo: npt.NDArray[np.float64]

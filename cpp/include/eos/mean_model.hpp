@@ -8,26 +8,27 @@
 #include <type_traits>
 
 #include "eos/batch.hpp"
+#include "eos/gauss.hpp"
 #include "eos/real.hpp"
 
 namespace eos {
 
-// g(b) = phi(b) + b Phi(b), g'(b) = Phi(b), g''(b) = phi(b): one exp and one erfc, shared by all three.
+// g(b) = phi(b) + b Phi(b), g'(b) = Phi(b), g''(b) = phi(b): in double and long double the kernels' own
+// branch-free fast::gauss (gauss.hpp; one exp and one rational function, no cancellation for b << 0, a couple of
+// ulps over the whole line); in float128 one expq and one erfcq, shared by all three.
 template <class T> struct Gauss {
   T g, dg, d2g;
-  // sqrt(2) and sqrt(2 pi) in T, computed once (pi<T>() calls atan: it used to cost as much as exp per step).
-  static T sqrt2() {
-    static const T v = math::sqrt(T(2));
-    return v;
-  }
-  static T sqrt2pi() {
-    static const T v = math::sqrt(T(2) * pi<T>());
-    return v;
-  }
   explicit Gauss(T b) {
-    d2g = math::exp(-b * b / T(2)) / sqrt2pi();
-    dg = math::erfc(-b / sqrt2()) / T(2);
-    g = d2g + b * dg;
+    if constexpr (std::is_same_v<T, double> || std::is_same_v<T, long double>) {
+      const fast::GaussValues<T> v = fast::gauss(b);
+      g = v.g, dg = v.dg, d2g = v.d2g;
+    } else {
+      // sqrt(2) and sqrt(2 pi) in T, computed once (pi<T>() calls atan: it would cost as much as exp per step).
+      static const T sqrt2 = math::sqrt(T(2)), sqrt2pi = math::sqrt(T(2) * pi<T>());
+      d2g = math::exp(-b * b / T(2)) / sqrt2pi;
+      dg = math::erfc(-b / sqrt2) / T(2);
+      g = d2g + b * dg;
+    }
   }
 };
 
