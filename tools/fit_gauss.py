@@ -15,6 +15,10 @@ minimax; then P and Q are scaled so that P(0)/Q(0) = sqrt(pi/2) holds with both 
 g(0) = phi(0) come out exact), and rounded to the working precision one coefficient at a time, lowest degree first,
 each time re-fitting the ones not yet rounded (so the rounding of the coefficients costs a fraction of an ulp).
 
+Double-double: P and Q in dd, fitted as above and scaled to Q(0) = 1, each coefficient rounded to a pair hi + lo
+(lo = the exact value minus hi, rounded): no re-fit, as the rounding costs ~2^-106. The exp there is
+double_double.hpp's Pade approximant, so no q is fitted. Run time: ~75 s (the dd fit ~30 of it).
+
 exp: phi = 2^n c e^r after the Cody-Waite reduction, |r| <= ln2/2, with c e^r = c_hi + (c_lo + r q(r)) and
 q(r) = c (e^r - 1)/r interpolated at Chebyshev nodes of [-0.35, 0.35] (near-minimax).
 
@@ -38,6 +42,9 @@ TYPES = {
     "double": dict(bits=53, emin_sub=-1074, m=10, n=11, d_exp=11),
     "long double": dict(bits=64, emin_sub=-16445, m=12, n=13, d_exp=13),
 }
+#: double-double: P and Q only (e^r is double_double.hpp's Pade approximant, relative error < 3e-23 ~ 2^-74.8);
+#: the smallest degrees that keep P/Q within ~2^-75 relative (12 and 13 reach only ~2^-69); errors in units of 2^-70
+DOUBLE_DOUBLE = dict(emin_sub=-1074, m=13, n=14, unit=70)
 C = 1 / mp.sqrt(2 * mp.pi)
 R_MAX = mp.mpf("0.35")  # > ln2/2 + the reduction's slack
 
@@ -90,9 +97,9 @@ def horner(coef: list[mp.mpf], x: mp.mpf) -> mp.mpf:
     return h
 
 
-def fit_z(U: mp.mpf, m: int, n: int, bits: int) -> tuple[list[mp.mpf], list[mp.mpf], float]:
-    """P (degree m) and Q (degree n) in u with P/Q ~ Z on [0, U], rounded to `bits`; returns them and
-    the largest relative error of the rounded P/Q on a fine grid, in units of 2^-bits."""
+def fit_z_exact(U: mp.mpf, m: int, n: int) -> tuple[list[mp.mpf], list[mp.mpf], list[mp.mpf], list[mp.mpf]]:
+    """P (degree m) and Q (degree n) in u, unrounded, with P/Q ~ Z on [0, U] (near-minimax relative error), and
+    the fit's nodes and the values of Z there."""
     count = 8 * (m + n + 2)
     xs = cheb_nodes(mp.mpf(0), U, count)
     fx = [mills_z(x) for x in xs]
@@ -124,8 +131,20 @@ def fit_z(U: mp.mpf, m: int, n: int, bits: int) -> tuple[list[mp.mpf], list[mp.m
             total = mp.fsum(lam)
             lam = [v / total for v in lam]
     _, pc, qc = best
-    P = monomial_from_chebyshev(pc, scale, shift)
-    Q = monomial_from_chebyshev(qc, scale, shift)
+    return monomial_from_chebyshev(pc, scale, shift), monomial_from_chebyshev(qc, scale, shift), xs, fx
+
+
+def z_error(P: list[mp.mpf], Q: list[mp.mpf], U: mp.mpf, xs: list[mp.mpf]) -> mp.mpf:
+    """The largest relative error of P/Q against Z on a fine grid of [0, U] and the nodes xs."""
+    grid = [U * mp.mpf(k) / 4000 for k in range(4001)] + xs
+    return max(abs(horner(P, x) / horner(Q, x) / mills_z(x) - 1) for x in grid)
+
+
+def fit_z(U: mp.mpf, m: int, n: int, bits: int) -> tuple[list[mp.mpf], list[mp.mpf], float]:
+    """P (degree m) and Q (degree n) in u with P/Q ~ Z on [0, U], rounded to `bits`; returns them and
+    the largest relative error of the rounded P/Q on a fine grid, in units of 2^-bits."""
+    P, Q, xs, fx = fit_z_exact(U, m, n)
+    count = len(xs)
     # Scale P and Q (P/Q does not change) so that P(0) = p0 and Q(0) = q0 are exact in the working precision with
     # p0/q0 = Z(0) = sqrt(pi/2) far below its rounding, and so that b = 0 gives Phi(0) = 1/2 and g(0) = c_hi as
     # the header computes them (w = c_hi/q0 rounded, then w p0 and w q0 rounded): exact there, accurate near it.
@@ -165,9 +184,22 @@ def fit_z(U: mp.mpf, m: int, n: int, bits: int) -> tuple[list[mp.mpf], list[mp.m
             coef[c] = sol[k]
     coef = [fixed[j] for j in range(m + n + 2)]
     P, Q = coef[: m + 1], coef[m + 1 :]
-    grid = [U * mp.mpf(k) / 4000 for k in range(4001)] + xs
-    worst = max(abs(horner(P, x) / horner(Q, x) / mills_z(x) - 1) for x in grid)
-    return P, Q, float(worst * mp.mpf(2) ** bits)
+    return P, Q, float(z_error(P, Q, U, xs) * mp.mpf(2) ** bits)
+
+
+def rnd_dd(x: mp.mpf) -> mp.mpf:
+    """x rounded to a double-double hi + lo: hi = x rounded to double, lo = x - hi rounded to double."""
+    hi = rnd(x, 53)
+    return hi + rnd(x - hi, 53)
+
+
+def fit_z_dd(U: mp.mpf, m: int, n: int, unit: int) -> tuple[list[mp.mpf], list[mp.mpf], float]:
+    """fit_z for double-double: scaled to Q(0) = 1, each coefficient rounded to a double-double (which costs
+    ~2^-106 relative: with positive coefficients nothing cancels), and the error in units of 2^-unit. No exactness
+    at 0 is sought: there Phi(0) = c P(0) is 1/2 to the fit's error."""
+    P, Q, xs, _ = fit_z_exact(U, m, n)
+    P, Q = [rnd_dd(v / Q[0]) for v in P], [rnd_dd(v / Q[0]) for v in Q]
+    return P, Q, float(z_error(P, Q, U, xs) * mp.mpf(2) ** unit)
 
 
 def fit_exp(d: int, bits: int) -> tuple[mp.mpf, mp.mpf, list[mp.mpf], float]:
@@ -204,9 +236,16 @@ def literal(x: mp.mpf, bits: int) -> str:
     return f"{sign}0x1{'.' + digits if digits else ''}p{int(exp) - 1}{'' if bits == 53 else 'L'}"
 
 
+def literal_dd(x: mp.mpf) -> str:
+    """x (a double-double: rnd_dd(x) == x) as the C++ initialiser {hi, lo}."""
+    hi = rnd(x, 53)
+    assert rnd(x - hi, 53) == x - hi
+    return f"{{{literal(hi, 53)}, {literal(x - hi, 53)}}}"
+
+
 def array(name: str, values: list[mp.mpf], bits: int, ctype: str) -> list[str]:
     lines = [f"  static constexpr {ctype} {name}[{len(values)}] = {{"]
-    items = [literal(v, bits) for v in values]
+    items = [literal_dd(v) if ctype == "dd" else literal(v, bits) for v in values]
     row = "     "
     for it in items:
         if len(row) + len(it) + 2 > 116:
@@ -240,6 +279,22 @@ def tables() -> tuple[str, list[str]]:
         ]
         notes.append(f"{ctype}: u_max = {mp.nstr(U, 8)}, c e^r error {e_exp:.3f} and P/Q error {e_v:.3f} "
                      f"units of 2^-{bits} (degrees q {t['d_exp']}, P {t['m']}, Q {t['n']})")
+    t = DOUBLE_DOUBLE
+    U = clamp_point(53, t["emin_sub"])
+    P, Q, e_v = fit_z_dd(U, t["m"], t["n"], t["unit"])
+    assert all(v > 0 for v in P + Q), "P and Q must have positive coefficients"
+    out += [
+        "template <> struct GaussCoefficients<dd> {",
+        "  // u_max as for double (the results are doubles' pairs); e^r: double_double.hpp's Pade approximant.",
+        f"  // Relative error of the fit (with the rounded coefficients): Z = P/Q {e_v:.3f} units of 2^-{t['unit']}.",
+        f"  static constexpr double u_max = {literal(U, 53)};",
+        f"  static constexpr dd c = {literal_dd(rnd_dd(C))};",
+        *array("P", P, 106, "dd"),
+        *array("Q", Q, 106, "dd"),
+        "};",
+    ]
+    notes.append(f"double-double: u_max = {mp.nstr(U, 8)}, P/Q error {e_v:.3f} units of 2^-{t['unit']} "
+                 f"(degrees P {t['m']}, Q {t['n']})")
     out.append(END)
     return "\n".join(out), notes
 

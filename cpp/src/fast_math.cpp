@@ -1,5 +1,8 @@
-// Binding of the kernels' own arithmetic, for testing it against mpmath: eos._core._tanh and eos._core._gauss
-// (double and x87 long double) and eos._core._dd (double-double operations).
+// Binding of the kernels' own arithmetic, for testing it against mpmath: eos._core._tanh, eos._core._gauss
+// (double, x87 long double and double-double), eos._core._gauss_dd (double-double, both words of each result)
+// and eos._core._dd (double-double operations).
+#include <algorithm>
+
 #include "eos/batch.hpp"
 #include "eos/fast_math.hpp"
 #include "eos/gauss.hpp"
@@ -36,6 +39,54 @@ template <class T> py::tuple gauss_of(const py::array& b) {
   return py::make_tuple(g, dg, d2g);
 }
 
+// The same in double-double, for b a longdouble array (each value converted exactly to hi + lo): returns the
+// three results rounded to long double.
+py::tuple gauss_of_dd(const py::array& b) {
+  const auto in = input<long double>(b, "b", b.size());
+  const py::ssize_t n = in.size();
+  py::array_t<long double> g(n), dg(n), d2g(n);
+  const long double* x = in.data();
+  long double* pg = g.mutable_data();
+  long double* pdg = dg.mutable_data();
+  long double* pd2g = d2g.mutable_data();
+  parallel_for(n, 1, [=](py::ssize_t i) {
+    const fast::GaussValues<dd> v = fast::gauss(dd(x[i]));
+    pg[i] = (long double)v.g;
+    pdg[i] = (long double)v.dg;
+    pd2g[i] = (long double)v.d2g;
+  });
+  return py::make_tuple(g, dg, d2g);
+}
+
+// fast::gauss(b) in double-double at b = b_hi + b_lo, with every word of the results. Blocks of 16 lanes, as in
+// the kernels: the loop over a Lanes<dd, 16> is the one that must vectorise (a loop straight over the six output
+// arrays does not: GCC will not version it for that many possible aliases).
+py::tuple gauss_dd(const py::array& b_hi, const py::array& b_lo) {
+  constexpr int W = 16;
+  const py::ssize_t n = b_hi.size();
+  const auto bh = input<double>(b_hi, "b_hi", n), bl = input<double>(b_lo, "b_lo", n);
+  py::array_t<double> out({py::ssize_t(6), n});  // returned row by row
+  double* o = out.mutable_data();
+  const double* h = bh.data();
+  const double* l = bl.data();
+  parallel_for((n + W - 1) / W, 1, [=](py::ssize_t k) {
+    Lanes<dd, W> b, g, dg, d2g;
+    const py::ssize_t i0 = k * W, m = std::min<py::ssize_t>(W, n - i0);
+    for (int j = 0; j < W; ++j) b.set(j, j < m ? dd(h[i0 + j], l[i0 + j]) : dd(0.0));
+    for (int j = 0; j < W; ++j) {
+      const fast::GaussValues<dd> v = fast::gauss(b.get(j));
+      g.set(j, v.g), dg.set(j, v.dg), d2g.set(j, v.d2g);
+    }
+    for (int j = 0; j < m; ++j) {
+      const py::ssize_t i = i0 + j;
+      o[i] = g.hi[j], o[n + i] = g.lo[j], o[2 * n + i] = dg.hi[j], o[3 * n + i] = dg.lo[j];
+      o[4 * n + i] = d2g.hi[j], o[5 * n + i] = d2g.lo[j];
+    }
+  });
+  auto row = [&](int r) { return out[py::int_(r)]; };
+  return py::make_tuple(row(0), row(1), row(2), row(3), row(4), row(5));
+}
+
 // op(a) or op(a, b) in double-double, for a = a_hi + a_lo, b = b_hi + b_lo; returns (hi, lo) arrays.
 py::tuple dd_op(const std::string& op, const py::array& a_hi, const py::array& a_lo, const py::array& b_hi,
                 const py::array& b_lo) {
@@ -69,7 +120,7 @@ void bind_fast_math(py::module_& m) {
   m.def(
       "_tanh",
       [](const py::array& s, const std::string& precision) {
-        return dispatch_precision<true>(precision, [&]<class T>() { return tanh_of<T>(s); });
+        return dispatch_precision(precision, [&]<class T>() { return tanh_of<T>(s); });
       },
       py::arg("s"), py::arg("precision"),
       "tanh as the kernels evaluate it in the working precision (for tests; use numpy otherwise).");
@@ -78,12 +129,15 @@ void bind_fast_math(py::module_& m) {
       [](const py::array& b, const std::string& precision) -> py::tuple {
         if (precision == "double") return gauss_of<double>(b);
         if (precision == "longdouble") return gauss_of<long double>(b);
-        throw py::value_error("precision must be 'double' or 'longdouble' (fast::gauss exists in these two), "
-                              "got '" + precision + "'");
+        if (precision == "double-double") return gauss_of_dd(b);
+        throw py::value_error("precision must be 'double', 'longdouble' or 'double-double' (fast::gauss exists in "
+                              "these three), got '" + precision + "'");
       },
       py::arg("b"), py::arg("precision"),
       "(g, g', g'') = (phi + b Phi, Phi, phi) at b as the kernels evaluate them in the working precision (for "
-      "tests).");
+      "tests); b and the results in longdouble for 'longdouble' and 'double-double'.");
+  m.def("_gauss_dd", &gauss_dd, py::arg("b_hi"), py::arg("b_lo"),
+        "fast::gauss in double-double at b = b_hi + b_lo (for tests): the (hi, lo) arrays of g, g' and g''.");
   m.def("_dd", &dd_op, py::arg("op"), py::arg("a_hi"), py::arg("a_lo"), py::arg("b_hi"), py::arg("b_lo"),
         "op(a[, b]) in the kernels' double-double arithmetic (for tests): returns the (hi, lo) arrays.");
   m.def(

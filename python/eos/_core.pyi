@@ -44,7 +44,13 @@ def _tanh(s: npt.NDArray[Any], precision: str) -> np.ndarray:
 def _gauss(b: npt.NDArray[Any], precision: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(g, g', g'') = (φ + bΦ, Φ, φ) at b exactly as the mean-model kernels evaluate them
     (cpp/include/eos/gauss.hpp), for tests against mpmath. b: a 1-D float64 (precision "double") or longdouble
-    array."""
+    (precisions "longdouble" and "double-double") array; the results in b's dtype (double-double rounded once)."""
+    ...
+def _gauss_dd(
+    b_hi: npt.NDArray[np.float64], b_lo: npt.NDArray[np.float64]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(g, g', g'') in double-double at b = b_hi + b_lo, every word of them, through the vectorised loop the kernels
+    run (cpp/include/eos/gauss.hpp): returns (g_hi, g_lo, dg_hi, dg_lo, d2g_hi, d2g_lo), float64."""
     ...
 def _dd(
     op: str, a_hi: npt.NDArray[np.float64], a_lo: npt.NDArray[np.float64], b_hi: npt.NDArray[np.float64],

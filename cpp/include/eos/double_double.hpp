@@ -160,7 +160,8 @@ inline double pow2_from_magic(double m) {
   return std::bit_cast<double>(bits);
 }
 
-// exp(v) = p (E + O)/(E - O) for 0 <= v <= 700: v = n ln2 + r with |r| <= ln2/2 (+ rounding), p = 2^n, and
+// exp(v) = p (E + O)/(E - O) for |v| <= 746: v = n ln2 + r with |r| <= ln2/2 (+ rounding), p = 2^n (right for
+// n >= -1022 only: fast::gauss applies 2^n itself, in two halves), and
 // E, O the even and odd parts of the diagonal degree-7 Pade approximant of exp(r) (relative error < 3e-23 on
 // |r| <= ln2/2). The leading terms are carried in double-double, the small tail (below 1e-6 in size) in double.
 struct PadeExp {
