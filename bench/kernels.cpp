@@ -78,7 +78,8 @@ int main() {
                 chain_steps_per_cpu_second<double>(Beta<double>(1.5)),
                 chain_steps_per_cpu_second<dd>(Beta<dd>(dd(1.5))),
                 chain_steps_per_cpu_second<long double>(Beta<long double>(1.5L)));
-    std::printf("%-9s double %6.1f  %20s  long double %5.1f\n", "mean", mean_model_steps_per_cpu_second<double>(),
-                "", mean_model_steps_per_cpu_second<long double>());
+    std::printf("%-9s double %6.1f  double-double %6.1f  long double %5.1f\n", "mean",
+                mean_model_steps_per_cpu_second<double>(), mean_model_steps_per_cpu_second<dd>(),
+                mean_model_steps_per_cpu_second<long double>());
   }
 }

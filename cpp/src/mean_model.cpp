@@ -31,7 +31,7 @@ py::dict mean_model(const py::array& A0, const py::array& b0, const py::array& e
   auto* gp = gap.mutable_data();
   const T *As = A.data, *bs = b.data, *es = eta_w.data(), *ds = d_w.data();
   parallel_for(n, threads, [&](py::ssize_t i) {
-    const T lam = mean_model_sharpness<T>(As[i], ds[i], Gauss<T>(bs[i]));
+    const T lam = mean_model_sharpness<T>(As[i], ds[i], gauss(bs[i]));
     sh[i] = O(lam);
     gp[i] = double(T(2) / es[i] - lam);
   });

@@ -27,21 +27,15 @@ template <> struct OutOf<float128> { using type = long double; };
 #endif
 template <class T> using Out = typename OutOf<T>::type;
 
-// Call f.template operator()<T>() with T chosen by the precision name. "double-double" only where the model
-// allows it (with_double_double): its kernel needs every function in double-double, which the mean model's
-// erfc is not.
-template <bool with_double_double = false, class F>
-decltype(auto) dispatch_precision(const std::string& precision, F&& f) {
+// Call f.template operator()<T>() with T chosen by the precision name.
+template <class F> decltype(auto) dispatch_precision(const std::string& precision, F&& f) {
   if (precision == "double") return f.template operator()<double>();
   if (precision == "longdouble") return f.template operator()<long double>();
-  if constexpr (with_double_double)
-    if (precision == "double-double") return f.template operator()<dd>();
+  if (precision == "double-double") return f.template operator()<dd>();
 #ifdef EOS_HAVE_FLOAT128
   if (precision == "float128") return f.template operator()<float128>();
 #endif
-  throw py::value_error("precision must be 'double', 'longdouble'" +
-                        std::string(with_double_double ? ", 'double-double'" : "") +
-                        std::string(
+  throw py::value_error("precision must be 'double', 'longdouble', 'double-double'" + std::string(
 #ifdef EOS_HAVE_FLOAT128
                             " or 'float128'"
 #else

@@ -95,7 +95,7 @@ void bind_single_neuron(py::module_& m) {
       [](const py::array& x0, const py::array& y0, const py::array& eta, const std::string& loss, double beta,
          const std::string& precision, std::int64_t max_steps, double band_lo, double band_hi,
          std::int64_t record_every, int threads, const py::object& progress) {
-        return dispatch_precision<true>(precision, [&]<class T>() {
+        return dispatch_precision(precision, [&]<class T>() {
           return single_neuron<T>(x0, y0, eta, loss, beta, max_steps, band_lo, band_hi, record_every, threads,
                                   progress);
         });
@@ -108,7 +108,7 @@ void bind_single_neuron(py::module_& m) {
   m.def(
       "loss_derivatives",
       [](const py::array& s, const std::string& loss, double beta, const std::string& precision) {
-        return dispatch_precision<true>(precision, [&]<class T>() { return loss_derivatives<T>(s, loss, beta); });
+        return dispatch_precision(precision, [&]<class T>() { return loss_derivatives<T>(s, loss, beta); });
       },
       py::arg("s"), py::arg("loss"), py::arg("beta"), py::arg("precision"),
       "(l'(s), l''(s)) of the core's loss, evaluated in the working precision.");

@@ -19,16 +19,9 @@ def choice(name: str, value: Any, allowed: Sequence[str]) -> str:
     return value
 
 
-def precision(value: Any, *, auto: bool = False, double_double: bool = False) -> str:
-    """A working precision; with auto=True also "auto" (single_neuron's choice by expected accuracy), with
-    double_double=True also "double-double" (the single neuron's vectorised 106-bit arithmetic)."""
-    allowed = ("double", "longdouble") + (("double-double",) if double_double else ()) + ("float128",)
-    allowed += ("auto",) if auto else ()
-    if value == "double-double" and not double_double:
-        raise ValueError(
-            "precision='double-double' is offered by eos.single_neuron only (the mean model would need a "
-            f"double-double erfc); use one of {', '.join(map(repr, allowed))}"
-        )
+def precision(value: Any, *, auto: bool = False) -> str:
+    """A working precision; with auto=True also "auto" (single_neuron's choice by expected accuracy)."""
+    allowed = ("double", "longdouble", "double-double", "float128") + (("auto",) if auto else ())
     choice("precision", value, allowed)
     if value == "float128" and not _core.has_float128:
         raise ValueError(

@@ -477,8 +477,6 @@ def plan(models: list[str], precisions: list[str], peers: list[str], n: int, n12
     for model in models:
         specs.append(Spec(model, "numpy", "double", 1, n, steps))
         for precision in precisions:
-            if precision == "double-double" and model == "mean":
-                continue  # the single neuron only
             for t in threads:
                 specs.append(Spec(model, "eos", precision, t, n128 if precision == "float128" else n, steps))
         for peer in peers:
@@ -497,7 +495,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quick", action="store_true", help="a smoke run: n = 20000, steps = 50")
     parser.add_argument("--models", default=",".join(MODELS), help=f"comma-separated subset of {MODELS}")
     parser.add_argument("--precisions", default="double,longdouble,double-double,float128",
-                        help="eos precisions (double-double: single neuron only)")
+                        help="eos precisions")
     parser.add_argument("--peers", default=",".join(PEERS), help=f"comma-separated subset of {PEERS}")
     parser.add_argument("--threads", type=int, default=None, help="'all threads' (default: eos.max_threads)")
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON here")

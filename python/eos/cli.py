@@ -26,7 +26,8 @@ def _real(text: str) -> np.longdouble:
         raise argparse.ArgumentTypeError(f"not a real number: {text!r}") from None
 
 
-def _common(p: argparse.ArgumentParser, precisions: tuple[str, ...] = ("double", "longdouble", "float128")) -> None:
+def _common(p: argparse.ArgumentParser,
+            precisions: tuple[str, ...] = ("double", "longdouble", "double-double", "float128")) -> None:
     p.add_argument("--precision", default="longdouble", choices=precisions)
     p.add_argument("--max-steps", type=int, default=1_000_000)
     p.add_argument("--threads", type=int, default=None)

@@ -13,24 +13,21 @@
 
 namespace eos {
 
-// g(b) = phi(b) + b Phi(b), g'(b) = Phi(b), g''(b) = phi(b): in double and long double the kernels' own
-// branch-free fast::gauss (gauss.hpp; one exp and one rational function, no cancellation for b << 0, a couple of
-// ulps over the whole line); in float128 one expq and one erfcq, shared by all three.
-template <class T> struct Gauss {
-  T g, dg, d2g;
-  explicit Gauss(T b) {
-    if constexpr (std::is_same_v<T, double> || std::is_same_v<T, long double>) {
-      const fast::GaussValues<T> v = fast::gauss(b);
-      g = v.g, dg = v.dg, d2g = v.d2g;
-    } else {
-      // sqrt(2) and sqrt(2 pi) in T, computed once (pi<T>() calls atan: it would cost as much as exp per step).
-      static const T sqrt2 = math::sqrt(T(2)), sqrt2pi = math::sqrt(T(2) * pi<T>());
-      d2g = math::exp(-b * b / T(2)) / sqrt2pi;
-      dg = math::erfc(-b / sqrt2) / T(2);
-      g = d2g + b * dg;
-    }
+// g(b) = phi(b) + b Phi(b), g'(b) = Phi(b), g''(b) = phi(b): in double, long double and double-double the
+// kernels' own branch-free fast::gauss (gauss.hpp; one exp and one rational function, no cancellation for
+// b << 0, a couple of ulps over the whole line); in float128 one expq and one erfcq, shared by all three.
+// (Returned as a prvalue: GCC does not vectorise a loop that copies structs of double-double members.)
+template <class T> using Gauss = fast::GaussValues<T>;
+template <class T> Gauss<T> gauss(T b) {
+  if constexpr (requires { fast::gauss(b); }) {
+    return fast::gauss(b);
+  } else {
+    // sqrt(2) and sqrt(2 pi) in T, computed once (pi<T>() calls atan: it would cost as much as exp per step).
+    static const T sqrt2 = math::sqrt(T(2)), sqrt2pi = math::sqrt(T(2) * pi<T>());
+    const T phi = math::exp(-b * b / T(2)) / sqrt2pi, Phi = math::erfc(-b / sqrt2) / T(2);
+    return {phi + b * Phi, Phi, phi};
   }
-};
+}
 
 // l_sym'(s) = tanh(s/2)/2 and l_sym''(s) = (1 - tanh(s/2)^2)/4.
 template <class T> struct SymLogistic {
@@ -84,10 +81,11 @@ inline bool mean_model_may_settle(double rest, double edge, double scale, double
   return (rest <= eps * (1 + 0x1p-20) * s * edge * (2 - edge + 0x1p-44)) | (rest == 0);
 }
 
-// Chains advanced together by one advance_block call (see single_neuron_width): the vector lanes for double,
-// several overlapping x87 dependency chains for long double.
+// Chains advanced together by one advance_block call (see single_neuron_width): the vector lanes for double and
+// double-double, several overlapping x87 dependency chains for long double.
 template <class T> constexpr int mean_model_width() {
   if constexpr (std::is_same_v<T, double>) return 16;
+  if constexpr (std::is_same_v<T, dd>) return 8;
   if constexpr (std::is_same_v<T, long double>) return 4;
   return 1;
 }
@@ -124,10 +122,10 @@ template <class T, class Out> struct MeanModelKernel {
 
     void load(State& s, int j, I i) const {
       const T e = k.eta[i], d = k.d[i];
-      const Gauss<T> G(k.b[i]);
+      const Gauss<T> G = gauss(k.b[i]);
       s.A.set(j, k.A[i]), s.b.set(j, k.b[i]), s.e.set(j, e), s.d.set(j, d), s.g.set(j, G.g), s.dg.set(j, G.dg);
       s.tc[j] = k.t_cross[i];
-      s.above[j] = e * d * d / two * G.g * G.g >= two;
+      s.above[j] = edge_of(e, d, G.g) >= two;
     }
     void store(const State& s, int j, I i) const {
       k.A[i] = s.A.get(j), k.b[i] = s.b.get(j), k.t_cross[i] = s.tc[j];
@@ -138,45 +136,45 @@ template <class T, class Out> struct MeanModelKernel {
     }
     bool starts_settled(State& s, int j, I i) const {
       k.record(i, 0, s.A.get(j), s.b.get(j));
-      return mean_model_settled<T>(s.A.get(j), s.b.get(j), s.e.get(j), s.d.get(j), Gauss<T>(s.b.get(j)));
+      return mean_model_settled<T>(s.A.get(j), s.b.get(j), s.e.get(j), s.d.get(j), gauss(s.b.get(j)));
     }
-    // One GD step of lane j (the update and g, g' at the new b), shared by both paths.
-    struct Step {
-      T A, b;
-      Gauss<T> G;
-      T edge;
-    };
-    static Step step(T A, T b, T g, T dg, T e, T d) {
+    // The GD update of (A, b), shared by both paths; edge_of: eta d^2 g^2 / 2.
+    static void update(T A, T b, T g, T dg, T e, T d, T& An, T& bn) {
       const T lp = math::tanh(A * g / two) / two;
-      const T An = A - two * d * d * e * lp * g, bn = b - e * lp * A * dg;
-      const Gauss<T> G(bn);
-      return {An, bn, G, e * d * d / two * G.g * G.g};
+      An = A - two * d * d * e * lp * g;
+      bn = b - e * lp * A * dg;
     }
+    static T edge_of(T e, T d, T g) { return e * d * d / two * g * g; }
     // Step t of lane j with every test: divergence, the first crossing of the edge, the trajectory, convergence.
     Status careful_step(State& s, int j, I i, I t) const {
       const T e = s.e.get(j), d = s.d.get(j);
-      const Step n = step(s.A.get(j), s.b.get(j), s.g.get(j), s.dg.get(j), e, d);
-      if (!(math::abs(n.A) <= big && math::abs(n.b) <= big)) return kDiverged;
-      if (n.edge < two && s.above[j] && s.tc[j] < 0) s.tc[j] = t;
-      s.above[j] = n.edge >= two;
-      s.A.set(j, n.A), s.b.set(j, n.b), s.g.set(j, n.G.g), s.dg.set(j, n.G.dg);
-      k.record(i, t, n.A, n.b);
-      return mean_model_settled<T>(n.A, n.b, e, d, n.G) ? kConverged : kRunning;
+      T An, bn;
+      update(s.A.get(j), s.b.get(j), s.g.get(j), s.dg.get(j), e, d, An, bn);
+      if (!(math::abs(An) <= big && math::abs(bn) <= big)) return kDiverged;
+      const Gauss<T> G = gauss(bn);
+      const T edge = edge_of(e, d, G.g);
+      if (edge < two && s.above[j] && s.tc[j] < 0) s.tc[j] = t;
+      s.above[j] = edge >= two;
+      s.A.set(j, An), s.b.set(j, bn), s.g.set(j, G.g), s.dg.set(j, G.dg);
+      k.record(i, t, An, bn);
+      return mean_model_settled<T>(An, bn, e, d, G) ? kConverged : kRunning;
     }
     // The update; flags a possible convergence or first crossing of the edge.
     template <bool kMasked> void fast_step(State& s, int j, I a, I& flag) const {
       const T A = s.A.get(j), b = s.b.get(j), g = s.g.get(j), dg = s.dg.get(j), e = s.e.get(j);
-      const Step n = step(A, b, g, dg, e, s.d.get(j));
-      const double ng = double(n.G.g);
-      const double rest = double(e) * ng * double(n.G.dg) * double(n.A) * double(n.A) / 4;
-      const I maybe_settled = mean_model_may_settle(rest, double(n.edge), math::abs(double(n.b)), eps);
-      const I below = n.edge < two;
+      T An, bn;
+      update(A, b, g, dg, e, s.d.get(j), An, bn);
+      const Gauss<T> G = gauss(bn);
+      const T edge = edge_of(e, s.d.get(j), G.g);
+      const double rest = double(e) * double(G.g) * double(G.dg) * double(An) * double(An) / 4;
+      const I maybe_settled = mean_model_may_settle(rest, double(edge), math::abs(double(bn)), eps);
+      const I below = edge < two;
       flag |= maybe_settled | (below & s.above[j] & (s.tc[j] < 0));
       s.above[j] = a ? 1 - below : s.above[j];
-      s.A.set(j, kMasked ? select(a, n.A, A) : n.A);
-      s.b.set(j, kMasked ? select(a, n.b, b) : n.b);
-      s.g.set(j, kMasked ? select(a, n.G.g, g) : n.G.g);
-      s.dg.set(j, kMasked ? select(a, n.G.dg, dg) : n.G.dg);
+      s.A.set(j, kMasked ? select(a, An, A) : An);
+      s.b.set(j, kMasked ? select(a, bn, b) : bn);
+      s.g.set(j, kMasked ? select(a, G.g, g) : G.g);
+      s.dg.set(j, kMasked ? select(a, G.dg, dg) : G.dg);
     }
     I finite(const State& s, int j) const { return (math::abs(s.A.get(j)) <= big) & (math::abs(s.b.get(j)) <= big); }
     void restore(State& s, const State& from, int j) const {

@@ -64,7 +64,12 @@ def mean_model(
     A0, eta, d, b0 : array_like
         Broadcast together to a shape S. η > 0, d ≥ 1 (d need not be an integer). np.longdouble inputs are
         used exactly.
-    precision, max_steps, record_every, threads, progress
+    precision : {"longdouble", "double", "double-double", "float128"}
+        As in :func:`eos.single_neuron` ("auto" is the single neuron's only). g, g' and g'' come from one exp
+        and one rational function (cpp/include/eos/gauss.hpp), within a few ulps of the working precision
+        (double-double: ~2^-70, like its tanh) over the whole line, with no cancellation for b ≪ 0; float128
+        uses libquadmath's expq and erfcq.
+    max_steps, record_every, threads, progress
         As in :func:`eos.single_neuron`.
 
     Notes

@@ -131,7 +131,7 @@ def single_neuron(
         beta = _validate.real("beta", beta, lower=1.0)
     elif beta is not None:
         raise ValueError(f"beta is only used by loss='beta'; got beta={beta!r} with loss={loss!r}")
-    precision = _validate.precision(precision, auto=True, double_double=True)
+    precision = _validate.precision(precision, auto=True)
     if precision == "auto" or digits is not None:
         from ._precision import run_auto
 
@@ -146,7 +146,7 @@ def single_neuron(
                                  record_every=record_every, threads=threads, progress=progress)
 
         return run_auto(run, eta, digits)
-    precision = _validate.precision(precision, double_double=True)
+    precision = _validate.precision(precision)
     max_steps = _validate.integer("max_steps", max_steps, 1)
     record_every = _validate.integer("record_every", record_every, 0)
     if not (isinstance(band, (tuple, list)) and len(band) == 2):
