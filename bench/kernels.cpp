@@ -51,14 +51,14 @@ template <class T, class Loss> double chain_steps_per_cpu_second(Loss loss, int 
 
 // The mean model on the inputs of eos bench: A0 in [0.5, 2], b0 = 0, eta = 0.002, d = 10.
 template <class T> double mean_model_steps_per_cpu_second(int n = 100000, int k = 200) {
-  std::vector<T> A(n), b(n, T(0)), eta(n, T(0.002)), d(n, T(10));
+  std::vector<T> A(n), b(n, T(0)), g(n, gauss(T(0)).g), dg(n, gauss(T(0)).dg), eta(n, T(0.002)), d(n, T(10));
   std::vector<std::int64_t> steps(n, 0), t_cross(n, -1);
   std::vector<std::uint8_t> status(n, kRunning);
   std::mt19937_64 rng(1);
   std::uniform_real_distribution<double> uA(0.5, 2.0);
   for (int i = 0; i < n; ++i) A[i] = T(uA(rng));
-  const MeanModelKernel<T, long double> kernel{A.data(),     b.data(),      eta.data(),    d.data(),
-                                               steps.data(), status.data(), t_cross.data(), {0, 0, nullptr}};
+  const MeanModelKernel<T, long double> kernel{A.data(),  b.data(),     g.data(),      dg.data(),      eta.data(),
+                                               d.data(),  steps.data(), status.data(), t_cross.data(), {0, 0, nullptr}};
   return per_cpu_second(kernel, steps, k);
 }
 

@@ -18,11 +18,18 @@ py::dict mean_model(const py::array& A0, const py::array& b0, const py::array& e
   load(A, A0a, threads);
   load(b, b0a, threads);
   const std::vector<T> eta_w = load<T>(etaa, threads), d_w = load<T>(da, threads);
+  std::vector<T> g(static_cast<std::size_t>(n)), dg(static_cast<std::size_t>(n));
+  T *gs = g.data(), *dgs = dg.data();
+  const T* b0s = b.data;
+  parallel_for(n, threads, [&](py::ssize_t i) {
+    const Gauss<T> G = gauss(b0s[i]);
+    gs[i] = G.g, dgs[i] = G.dg;
+  });
   auto steps = filled<std::int64_t>(n, 0, threads), t_cross = filled<std::int64_t>(n, -1, threads);
   std::vector<std::uint8_t> status(std::size_t(n), kRunning);
   const auto [trajectory_out, recorder] = trajectory<O>(n, max_steps, record_every);
-  MeanModelKernel<T, O> kernel{A.data, b.data, eta_w.data(), d_w.data(), steps.mutable_data(), status.data(),
-                               t_cross.mutable_data(), recorder};
+  MeanModelKernel<T, O> kernel{A.data,         b.data,        gs, dgs, eta_w.data(), d_w.data(), steps.mutable_data(),
+                               status.data(), t_cross.mutable_data(), recorder};
   drive(kernel, n, max_steps, threads, progress);
 
   py::array_t<O> sharpness(n);

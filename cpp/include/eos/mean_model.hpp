@@ -96,6 +96,8 @@ template <class T, class Out> struct MeanModelKernel {
   static constexpr bool refills_lanes = true;
   T* A;
   T* b;
+  T* g;   // g(b) and g'(b) at the current b, kept between calls so that a lane taking a chain need not
+  T* dg;  // recompute them (a scalar fast::gauss per chain and round would cost more than a step in dd)
   const T* eta;
   const T* d;
   std::int64_t* steps;
@@ -122,13 +124,12 @@ template <class T, class Out> struct MeanModelKernel {
 
     void load(State& s, int j, I i) const {
       const T e = k.eta[i], d = k.d[i];
-      const Gauss<T> G = gauss(k.b[i]);
-      s.A.set(j, k.A[i]), s.b.set(j, k.b[i]), s.e.set(j, e), s.d.set(j, d), s.g.set(j, G.g), s.dg.set(j, G.dg);
+      s.A.set(j, k.A[i]), s.b.set(j, k.b[i]), s.e.set(j, e), s.d.set(j, d), s.g.set(j, k.g[i]), s.dg.set(j, k.dg[i]);
       s.tc[j] = k.t_cross[i];
-      s.above[j] = edge_of(e, d, G.g) >= two;
+      s.above[j] = edge_of(e, d, k.g[i]) >= two;
     }
     void store(const State& s, int j, I i) const {
-      k.A[i] = s.A.get(j), k.b[i] = s.b.get(j), k.t_cross[i] = s.tc[j];
+      k.A[i] = s.A.get(j), k.b[i] = s.b.get(j), k.g[i] = s.g.get(j), k.dg[i] = s.dg.get(j), k.t_cross[i] = s.tc[j];
     }
     void blank(State& s, int j) const {
       s.A.set(j, T(0)), s.b.set(j, T(0)), s.e.set(j, T(0)), s.d.set(j, T(0)), s.g.set(j, T(0)), s.dg.set(j, T(0));
