@@ -32,29 +32,13 @@ inline int max_threads() {
 #endif
 }
 
-// How a kernel advances one block of chains by at most k steps; returns how many of them still run.
-// Kernels either provide advance_block(i0, count, k) for a block of chains (at most Kernel::width, or any number
-// where the kernel declares refills_lanes; time inside the
-// block: independent chains overlap and the loop over them vectorises), or advance(i, k) for one chain.
-template <class Kernel> constexpr std::int64_t block_width() {
-  if constexpr (requires { Kernel::width; }) return Kernel::width;
-  return 1;
-}
-
+// How a kernel advances a block of chains i0 .. i0+count-1 (any count) by at most k steps each; returns how many
+// of them still run. Every kernel runs on the lane engine (advance_lanes, below): Kernel::width lanes, through
+// which the block's chains pass.
 template <class Kernel>
 [[gnu::flatten]] std::int64_t advance_block_base(const Kernel& kernel, std::int64_t i0, std::int64_t count,
                                                  std::int64_t k) {
-  if constexpr (requires { kernel.advance_block(i0, count, k); }) {
-    return kernel.advance_block(i0, count, k);
-  } else {
-    std::int64_t still = 0;
-    for (std::int64_t i = i0; i < i0 + count; ++i)
-      if (kernel.running(i)) {
-        kernel.advance(i, k);
-        still += kernel.running(i);
-      }
-    return still;
-  }
+  return kernel.advance_block(i0, count, k);
 }
 
 // f() compiled for the vector units found at run time (the package itself targets x86-64-v2, which every
@@ -282,18 +266,17 @@ template <class Out> struct Recorder {
 };
 
 // Advance every running chain of `kernel` until it stops or `max_steps` steps have been taken.
-// Kernel: bool running(i) const, and advance_block(i0, count, k) or advance(i, k) (see advance_block_base).
+// Kernel: width and advance_block(i0, count, k) (see advance_block_base).
 // between_rounds(steps_done, chains_still_running) runs on the calling thread, outside any parallel region;
 // it may throw to abort the run. Blocks are fixed slices of the chains, so which thread runs one is immaterial.
 template <class Kernel, class Hook>
 void run_batched(Kernel& kernel, std::int64_t n, std::int64_t max_steps, int threads, Hook&& between_rounds,
                  double round_seconds = 0.5) {
   if (threads < 1) threads = max_threads();
-  // Kernels whose lanes take the next chain when one stops (refills_lanes) get groups of up to 16 lane-widths,
-  // at least 16 per thread; the group size changes no result.
-  std::int64_t width = block_width<Kernel>();
-  if constexpr (requires { Kernel::refills_lanes; })
-    width *= std::clamp<std::int64_t>(n / (width * threads * 16), 1, 16);
+  // Blocks (groups of chains whose lanes take the next chain when one stops) of up to 16 lane-widths, at least
+  // 16 per thread; the block size changes no result.
+  std::int64_t width = Kernel::width;
+  width *= std::clamp<std::int64_t>(n / (width * threads * 16), 1, 16);
   const std::int64_t blocks = (n + width - 1) / width;
   const BlockFn<Kernel> advance = pick_advance_block<Kernel>();
   const Kernel& kern = kernel;

@@ -93,7 +93,6 @@ template <class T> constexpr int mean_model_width() {
 // The state of N mean-model chains (structure of arrays), advanced by the lane engine (advance_lanes).
 template <class T, class Out> struct MeanModelKernel {
   static constexpr int width = mean_model_width<T>();
-  static constexpr bool refills_lanes = true;
   T* A;
   T* b;
   T* g;   // g(b) and g'(b) at the current b, kept between calls so that a lane taking a chain need not
@@ -104,8 +103,6 @@ template <class T, class Out> struct MeanModelKernel {
   std::uint8_t* status;
   std::int64_t* t_cross;  // first t >= 1 with eta d^2 g(b_t)^2 / 2 < 2 <= eta d^2 g(b_{t-1})^2 / 2, or -1
   Recorder<Out> record;   // the trajectory, if asked for
-
-  bool running(std::int64_t i) const { return status[i] == kRunning; }
 
   // The lane engine's model of these chains (see advance_lanes).
   struct Model {

@@ -66,7 +66,6 @@ template <class T> constexpr int single_neuron_width() {
 // Out is the type trajectories are recorded in (T itself, or long double when T is float128).
 template <class T, class Loss, class Out> struct SingleNeuronKernel {
   static constexpr int width = single_neuron_width<T>();
-  static constexpr bool refills_lanes = true;  // advance_block takes any number of chains (run_batched)
   Loss loss;
   T* x;
   T* y;
@@ -79,8 +78,6 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
   std::int64_t* flips;
   T band_lo, band_hi;
   Recorder<Out> record;  // the trajectory, if asked for
-
-  bool running(std::int64_t i) const { return status[i] == kRunning; }
 
   // The lane engine's model of these chains (see advance_lanes), for the loss object L.
   template <class L> struct Model {
