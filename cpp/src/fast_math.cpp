@@ -20,40 +20,23 @@ template <class T> py::object tanh_of(const py::array& s) {
   return out;
 }
 
-// (g, g', g'') = fast::gauss(b) for every b, through this machine's SIMD path (parallel_for, one thread): the
-// vectorised code the kernels run is what the tests see, and EOS_SIMD selects the path.
+// (g, g', g'') = fast::gauss(b) in T for every b, through this machine's SIMD path (parallel_for, one thread):
+// the vectorised code the kernels run is what the tests see, and EOS_SIMD selects the path. b and the results
+// are Out<T> (long double for double-double: b converted exactly to hi + lo, each result rounded once).
 template <class T> py::tuple gauss_of(const py::array& b) {
-  const auto in = input<T>(b, "b", b.size());
+  using O = Out<T>;
+  const auto in = input<O>(b, "b", b.size());
   const py::ssize_t n = in.size();
-  py::array_t<T> g(n), dg(n), d2g(n);
-  const T* x = in.data();
-  T* pg = g.mutable_data();
-  T* pdg = dg.mutable_data();
-  T* pd2g = d2g.mutable_data();
+  py::array_t<O> g(n), dg(n), d2g(n);
+  const O* x = in.data();
+  O* pg = g.mutable_data();
+  O* pdg = dg.mutable_data();
+  O* pd2g = d2g.mutable_data();
   parallel_for(n, 1, [=](py::ssize_t i) {
-    const fast::GaussValues<T> v = fast::gauss(x[i]);
-    pg[i] = v.g;
-    pdg[i] = v.dg;
-    pd2g[i] = v.d2g;
-  });
-  return py::make_tuple(g, dg, d2g);
-}
-
-// The same in double-double, for b a longdouble array (each value converted exactly to hi + lo): returns the
-// three results rounded to long double.
-py::tuple gauss_of_dd(const py::array& b) {
-  const auto in = input<long double>(b, "b", b.size());
-  const py::ssize_t n = in.size();
-  py::array_t<long double> g(n), dg(n), d2g(n);
-  const long double* x = in.data();
-  long double* pg = g.mutable_data();
-  long double* pdg = dg.mutable_data();
-  long double* pd2g = d2g.mutable_data();
-  parallel_for(n, 1, [=](py::ssize_t i) {
-    const fast::GaussValues<dd> v = fast::gauss(dd(x[i]));
-    pg[i] = (long double)v.g;
-    pdg[i] = (long double)v.dg;
-    pd2g[i] = (long double)v.d2g;
+    const fast::GaussValues<T> v = fast::gauss(T(x[i]));
+    pg[i] = O(v.g);
+    pdg[i] = O(v.dg);
+    pd2g[i] = O(v.d2g);
   });
   return py::make_tuple(g, dg, d2g);
 }
@@ -129,7 +112,7 @@ void bind_fast_math(py::module_& m) {
       [](const py::array& b, const std::string& precision) -> py::tuple {
         if (precision == "double") return gauss_of<double>(b);
         if (precision == "longdouble") return gauss_of<long double>(b);
-        if (precision == "double-double") return gauss_of_dd(b);
+        if (precision == "double-double") return gauss_of<dd>(b);
         throw py::value_error("precision must be 'double', 'longdouble' or 'double-double' (fast::gauss exists in "
                               "these three), got '" + precision + "'");
       },
