@@ -146,7 +146,6 @@ def single_neuron(
                                  record_every=record_every, threads=threads, progress=progress)
 
         return run_auto(run, eta, digits)
-    precision = _validate.precision(precision)
     max_steps = _validate.integer("max_steps", max_steps, 1)
     record_every = _validate.integer("record_every", record_every, 0)
     if not (isinstance(band, (tuple, list)) and len(band) == 2):
