@@ -144,6 +144,18 @@ def test_parallel_jobs_make_the_same_report(tmp_path):
     assert all(f["status"] == "made" for f in report["figures"])
 
 
+def test_figures_that_share_runs_are_one_job():
+    """--jobs sends figures showing the same training runs to one process (trained once), in registry order."""
+    figures = registry()
+    shared = {}
+    for fig_id, fig in figures.items():
+        if fig.shares:
+            shared.setdefault(fig.shares, []).append(fig_id)
+    assert sorted(shared.values()) == [["2", "10"], ["3a", "6"], ["3b", "7"]]
+    groups = R.job_groups(["10", "5", "3a", "2", "6"], figures)
+    assert groups == [["10", "2"], ["5"], ["3a", "6"]]
+
+
 def test_command_line(tmp_path):
     out = tmp_path / "figs"
     run = subprocess.run([sys.executable, "-m", "eos", "reproduce", "--quick", "--only", "5", "--out", str(out),

@@ -132,12 +132,13 @@ def reproduce(out: str | Path = "eos-figures", preset: str = "quick", only=None,
         # spawn, not fork: the parent may hold OpenMP (and torch) thread pools that a fork would break
         ctx = multiprocessing.get_context("spawn")
         with concurrent.futures.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
-            futures = {pool.submit(make_figure, i, preset, str(out), force, command): i for i in ids}
+            futures = [pool.submit(make_figures, group, preset, str(out), force, command)
+                       for group in job_groups(ids, figures)]
             for fut in concurrent.futures.as_completed(futures):
-                fig_id = futures[fut]
-                entries[fig_id] = fut.result()
-                bar.set_postfix_str(fig_id)
-                bar.update()
+                for entry in fut.result():
+                    entries[entry["id"]] = entry
+                    bar.set_postfix_str(entry["id"])
+                    bar.update()
     bar.close()
 
     report = {
@@ -161,6 +162,20 @@ def _public(entry: dict) -> dict:
     public = {k: entry[k] for k in _PUBLIC}
     public["checks"] = [{k: finite(v) for k, v in c.items()} for c in entry["checks"]]
     return public
+
+
+def job_groups(ids: list[str], figures: dict) -> list[list[str]]:
+    """``ids`` split into the tasks of ``--jobs``: figures that share training runs (``Figure.shares``) form one
+    task, made one after the other in one process so the runs are computed once; every other figure is its own."""
+    groups: dict[str, list[str]] = {}
+    for fig_id in ids:
+        groups.setdefault(figures[fig_id].shares or f"id:{fig_id}", []).append(fig_id)
+    return list(groups.values())
+
+
+def make_figures(ids: list[str], preset: str, out: str, force: bool, command: list[str]) -> list[dict[str, Any]]:
+    """:func:`make_figure` for each of ``ids`` in turn, in this process (a ``--jobs`` worker's task)."""
+    return [make_figure(fig_id, preset, out, force, command) for fig_id in ids]
 
 
 def make_figure(fig_id: str, preset: str, out: str, force: bool, command: list[str]) -> dict[str, Any]:

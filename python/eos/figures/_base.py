@@ -62,3 +62,6 @@ class Figure:
     check: Callable[[Data], list[Check]]
     #: bump when compute() changes meaning, to invalidate cached data
     version: int = 1
+    #: figures with the same non-empty ``shares`` show the same training runs (one cached function computes
+    #: them), so ``eos reproduce --jobs N`` makes them one after the other in one process, training once
+    shares: str = ""

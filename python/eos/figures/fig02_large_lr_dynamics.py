@@ -61,4 +61,5 @@ def check(data) -> list[Check]:
     ]
 
 
-FIGURE = Figure("2", "Net (2): loss, bias and d(a⁻+a⁺) vs time for three learning rates", compute, plot, check)
+FIGURE = Figure("2", "Net (2): loss, bias and d(a⁻+a⁺) vs time for three learning rates", compute, plot, check,
+                shares="fig2_runs")

@@ -74,6 +74,7 @@ def check_b(data) -> list[Check]:
 
 FIGURES = [
     Figure("3a", "Two-layer net (7): loss and mean bias vs step for several learning rates", compute_a, plot_a,
-           check_a),
-    Figure("3b", "ResNet-18, binary CIFAR-10, GD: loss and median bias vs step", compute_b, plot_b, check_b),
+           check_a, shares="two_layer_runs"),
+    Figure("3b", "ResNet-18, binary CIFAR-10, GD: loss and median bias vs step", compute_b, plot_b, check_b,
+           shares="resnet_gd_runs"),
 ]

@@ -45,4 +45,5 @@ def check(data) -> list[Check]:
     return checks
 
 
-FIGURE = Figure("6", "Two-layer net (7): average second-layer weight vs step (oscillation)", compute_a, plot, check)
+FIGURE = Figure("6", "Two-layer net (7): average second-layer weight vs step (oscillation)", compute_a, plot, check,
+                shares="two_layer_runs")

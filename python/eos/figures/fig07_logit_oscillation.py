@@ -36,4 +36,5 @@ def check(data) -> list[Check]:
     ]
 
 
-FIGURE = Figure("7", "ResNet-18, binary CIFAR-10, GD: average logit vs step (oscillation)", compute_b, plot, check)
+FIGURE = Figure("7", "ResNet-18, binary CIFAR-10, GD: average logit vs step (oscillation)", compute_b, plot, check,
+                shares="resnet_gd_runs")

@@ -86,4 +86,5 @@ def check(data) -> list[Check]:
     return checks
 
 
-FIGURE = Figure("10", "Mean model (dashed) over GD of net (2): b and d(a⁻+a⁺) vs time", compute, plot, check)
+FIGURE = Figure("10", "Mean model (dashed) over GD of net (2): b and d(a⁻+a⁺) vs time", compute, plot, check,
+                shares="fig2_runs")
