@@ -64,3 +64,21 @@ def test_unknown_peer_is_refused(tmp_path, capsys):
     parser = argparse.ArgumentParser()
     bench.add_arguments(parser)
     assert bench.main(parser.parse_args(["--peers", "fortran"])) == 2
+
+
+def test_cuda_check_script_imports_and_refuses_without_a_gpu(monkeypatch, capsys):
+    """bench/cuda_check.py (the CPU-vs-CUDA comparison of the torch experiments) still matches eos.nn's API;
+    without a GPU it says so and exits with status 2 instead of comparing the CPU with itself."""
+    torch = pytest.importorskip("torch")
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "bench" / "cuda_check.py"
+    spec = importlib.util.spec_from_file_location("cuda_check", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.rel_diff([1.0, 2.0], [1.0, 2.5]) == pytest.approx(0.5 / 2.5)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr("sys.argv", ["cuda_check.py"])
+    assert module.main() == 2
+    assert "no CUDA device" in capsys.readouterr().err
