@@ -42,7 +42,7 @@ template <class T, class Loss> double chain_steps_per_cpu_second(Loss loss, int 
   std::uniform_real_distribution<double> ux(0.2, 1.0), uy(1.0, 2.5);
   for (int i = 0; i < n; ++i) x[i] = T(ux(rng)), y[i] = T(uy(rng));
   const SingleNeuronKernel<T, Loss, long double> kernel{loss,           x.data(),          y.data(),
-                                                        eta.data(),     steps.data(),      status.data(),
+                                                        {eta.data()},   steps.data(),      status.data(),
                                                         t_cross.data(), s_cross.data(),    band_steps.data(),
                                                         flips.data(),   T(1.9),            T(2.1),
                                                         Recorder<long double>{0, 0, nullptr}};
@@ -57,8 +57,8 @@ template <class T> double mean_model_steps_per_cpu_second(int n = 100000, int k 
   std::mt19937_64 rng(1);
   std::uniform_real_distribution<double> uA(0.5, 2.0);
   for (int i = 0; i < n; ++i) A[i] = T(uA(rng));
-  const MeanModelKernel<T, long double> kernel{A.data(),  b.data(),     g.data(),      dg.data(),      eta.data(),
-                                               d.data(),  steps.data(), status.data(), t_cross.data(), {0, 0, nullptr}};
+  const MeanModelKernel<T, long double> kernel{A.data(),   b.data(),     g.data(),      dg.data(),      {eta.data()},
+                                               {d.data()}, steps.data(), status.data(), t_cross.data(), {0, 0, nullptr}};
   return per_cpu_second(kernel, steps, k);
 }
 

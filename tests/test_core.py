@@ -49,3 +49,31 @@ def test_unknown_names_are_value_errors():
         _core.mean_model(x, x, x, x, "half", 1, 0, 1, None)
     with pytest.raises(ValueError, match="beta must be a finite number > 1"):
         _core.loss_derivatives(x, "beta", 1.0, "double")
+
+
+@pytest.mark.parametrize("precision", ["double", "longdouble", "double-double"])
+def test_a_shared_eta_gives_the_bits_of_one_per_run(precision):
+    """A scalar eta (and the mean model's d) reaches the core once, not copied n times (length 1, read with step
+    0): every run gets the bits it gets from the same value repeated per run."""
+    import dataclasses
+
+    import eos
+
+    rng = np.random.default_rng(3)
+    x0, y0 = rng.uniform(0.1, 1.5, 400), rng.uniform(1.0, 12.0, 400)  # GF and EoS starts: crossings, convergence
+    eta = 0.02
+    one = eos.single_neuron(x0, y0, eta, "logistic", precision=precision, max_steps=3000, threads=2)
+    each = eos.single_neuron(x0, y0, np.full(400, eta), "logistic", precision=precision, max_steps=3000, threads=2)
+    assert one.converged.any() and (one.t_cross >= 0).any()
+    for f in dataclasses.fields(one):
+        a, b = getattr(one, f.name), getattr(each, f.name)
+        if isinstance(a, np.ndarray):
+            np.testing.assert_array_equal(a, b, err_msg=f.name)
+    A0, b0 = rng.uniform(0.5, 3.0, 300), rng.uniform(-0.5, 0.5, 300)
+    one = eos.mean_model(A0, 0.05, 10, b0=b0, precision=precision, max_steps=2000, threads=2)
+    each = eos.mean_model(A0, np.full(300, 0.05), np.full(300, 10), b0=b0, precision=precision, max_steps=2000,
+                          threads=2)
+    for f in dataclasses.fields(one):
+        a, b = getattr(one, f.name), getattr(each, f.name)
+        if isinstance(a, np.ndarray):
+            np.testing.assert_array_equal(a, b, err_msg=f.name)

@@ -13,13 +13,12 @@ py::dict mean_model(const py::array& A0, const py::array& b0, const py::array& e
   using O = Out<T>;
   const py::ssize_t n = A0.size();
   const auto A0a = input<O>(A0, "A0", n), b0a = input<O>(b0, "b0", n);
-  const auto etaa = input<O>(eta, "eta", n), da = input<O>(d, "d", n);
+  const Shared<T> eta_w(eta, "eta", n, threads), d_w(d, "d", n, threads);
   Working<T> A(n), b(n);
   load(A, A0a, threads);
   load(b, b0a, threads);
-  const std::vector<T> eta_w = load<T>(etaa, threads), d_w = load<T>(da, threads);
-  std::vector<T> g(static_cast<std::size_t>(n)), dg(static_cast<std::size_t>(n));
-  T *gs = g.data(), *dgs = dg.data();
+  const auto g = buffer<T>(n), dg = buffer<T>(n);
+  T *gs = g.get(), *dgs = dg.get();
   const T* b0s = b.data;
   parallel_for(n, threads, [&](py::ssize_t i) {
     const Gauss<T> G = gauss(b0s[i]);
@@ -28,7 +27,7 @@ py::dict mean_model(const py::array& A0, const py::array& b0, const py::array& e
   auto steps = filled<std::int64_t>(n, 0, threads), t_cross = filled<std::int64_t>(n, -1, threads);
   std::vector<std::uint8_t> status(std::size_t(n), kRunning);
   const auto [trajectory_out, recorder] = trajectory<O>(n, max_steps, record_every);
-  MeanModelKernel<T, O> kernel{A.data,         b.data,        gs, dgs, eta_w.data(), d_w.data(), steps.mutable_data(),
+  MeanModelKernel<T, O> kernel{A.data,         b.data,        gs, dgs, eta_w.view, d_w.view, steps.mutable_data(),
                                status.data(), t_cross.mutable_data(), recorder};
   drive(kernel, n, max_steps, threads, progress);
 
@@ -36,7 +35,8 @@ py::dict mean_model(const py::array& A0, const py::array& b0, const py::array& e
   py::array_t<double> gap(n);
   auto* sh = sharpness.mutable_data();
   auto* gp = gap.mutable_data();
-  const T *As = A.data, *bs = b.data, *es = eta_w.data(), *ds = d_w.data();
+  const T *As = A.data, *bs = b.data;
+  const PerChain<T> es = eta_w.view, ds = d_w.view;
   parallel_for(n, threads, [&](py::ssize_t i) {
     const T lam = mean_model_sharpness<T>(As[i], ds[i], gauss(bs[i]));
     sh[i] = O(lam);

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <utility>
 #include <string>
 #include <type_traits>
@@ -45,13 +46,15 @@ template <class F> decltype(auto) dispatch_precision(const std::string& precisio
                         ", got '" + precision + "'");
 }
 
-// A contiguous 1-D input of exactly the numpy dtype of S; anything else is a TypeError naming the argument
-// (the Python layer converts, so a mismatch here is a bug in the caller, not something to silently cast).
-template <class S> py::array_t<S> input(const py::array& a, const char* name, py::ssize_t n) {
-  if (!py::isinstance<py::array_t<S>>(a) || a.ndim() != 1 || a.shape(0) != n ||
+// A contiguous 1-D input of exactly the numpy dtype of S and length n (or 1, where `shared`); anything else is a
+// TypeError naming the argument (the Python layer converts, so a mismatch here is a bug in the caller, not
+// something to silently cast).
+template <class S> py::array_t<S> input(const py::array& a, const char* name, py::ssize_t n, bool shared = false) {
+  if (!py::isinstance<py::array_t<S>>(a) || a.ndim() != 1 || !(a.shape(0) == n || (shared && a.shape(0) == 1)) ||
       !(a.flags() & py::array::c_style))
     throw py::type_error(std::string(name) + " must be a contiguous 1-D array of dtype " +
-                         std::string(py::str(py::dtype::of<S>())) + " and length " + std::to_string(n));
+                         std::string(py::str(py::dtype::of<S>())) + " and length " + std::to_string(n) +
+                         (shared ? " or 1" : ""));
   return py::reinterpret_borrow<py::array_t<S>>(a);
 }
 
@@ -75,14 +78,14 @@ template <class F> void parallel_for(py::ssize_t n, int threads, F&& f) {
   }
 }
 
-// n values of T, returned as an array of Out<T>: the output itself when T == Out<T>, else a buffer in T that
-// publish() rounds into the output at the end.
-template <class T> struct Working {
-  py::array_t<Out<T>> out;
+// n values of T, returned as an array of O (default Out<T>): the output itself when T == O, else a buffer in T
+// that publish() rounds into the output at the end.
+template <class T, class O = Out<T>> struct Working {
+  py::array_t<O> out;
   std::vector<T> own;
   T* data;
   explicit Working(py::ssize_t n) : out(n) {
-    if constexpr (std::is_same_v<T, Out<T>>) {
+    if constexpr (std::is_same_v<T, O>) {
       data = out.mutable_data();
     } else {
       own.resize(std::size_t(n));
@@ -90,10 +93,31 @@ template <class T> struct Working {
     }
   }
   void publish(int threads) {
-    if constexpr (!std::is_same_v<T, Out<T>>) {
+    if constexpr (!std::is_same_v<T, O>) {
       auto* o = out.mutable_data();
       const T* w = own.data();
-      parallel_for(py::ssize_t(own.size()), threads, [&](py::ssize_t i) { o[i] = Out<T>(w[i]); });
+      parallel_for(py::ssize_t(own.size()), threads, [&](py::ssize_t i) { o[i] = O(w[i]); });
+    }
+  }
+};
+
+// A read-only per-chain input (eta, d) of n values of Out<T>, or of 1 value that every chain shares, as the
+// kernels' PerChain<T>: the caller's array itself when T == Out<T>, else a copy in T.
+template <class T> struct Shared {
+  std::vector<T> own;
+  PerChain<T> view;
+  Shared(const py::array& a, const char* name, py::ssize_t n, int threads) {
+    const auto in = input<Out<T>>(a, name, n, true);
+    const py::ssize_t len = in.shape(0);
+    view.step = len == n ? 1 : 0;
+    if constexpr (std::is_same_v<T, Out<T>>) {
+      view.p = in.data();  // a borrowed view: the caller's argument outlives the call
+    } else {
+      own.resize(std::size_t(len));
+      const auto* p = in.data();
+      T* d = own.data();
+      parallel_for(len, threads, [&](py::ssize_t i) { d[i] = T(p[i]); });
+      view.p = own.data();
     }
   }
 };
@@ -104,13 +128,10 @@ template <class T> void load(Working<T>& w, const py::array_t<Out<T>>& in, int t
   T* d = w.data;
   parallel_for(in.shape(0), threads, [&](py::ssize_t i) { d[i] = T(p[i]); });
 }
-template <class T> std::vector<T> load(const py::array_t<Out<T>>& in, int threads) {
-  const auto* p = in.data();
-  std::vector<T> v(std::size_t(in.shape(0)));
-  T* d = v.data();
-  parallel_for(in.shape(0), threads, [&](py::ssize_t i) { d[i] = T(p[i]); });
-  return v;
-}
+
+// n values of T left uninitialised for the caller to first touch with parallel_for (a std::vector would
+// zero them on one thread: ~3 ms per 8 MB).
+template <class T> std::unique_ptr<T[]> buffer(py::ssize_t n) { return std::unique_ptr<T[]>(new T[std::size_t(n)]); }
 
 template <class S> py::array_t<S> filled(py::ssize_t n, S value, int threads) {
   py::array_t<S> a(n);

@@ -26,29 +26,32 @@ py::dict single_neuron(const py::array& x0, const py::array& y0, const py::array
                        std::int64_t record_every, int threads, const py::object& progress) {
   using O = Out<T>;
   const py::ssize_t n = x0.size();
-  const auto x0a = input<O>(x0, "x0", n), y0a = input<O>(y0, "y0", n), etaa = input<O>(eta, "eta", n);
+  const auto x0a = input<O>(x0, "x0", n), y0a = input<O>(y0, "y0", n);
+  const Shared<T> eta_w(eta, "eta", n, threads);
   Working<T> x(n), y(n);
   load(x, x0a, threads);
   load(y, y0a, threads);
-  const std::vector<T> eta_w = load<T>(etaa, threads);
   auto steps = filled<std::int64_t>(n, 0, threads), t_cross = filled<std::int64_t>(n, -1, threads);
   auto band_steps = filled<std::int64_t>(n, 0, threads), flips = filled<std::int64_t>(n, 0, threads);
   std::vector<std::uint8_t> status(std::size_t(n), kRunning);
-  std::vector<T> s_cross(std::size_t(n), T(0));
+  Working<T, double> s_cross(n);  // |x y| at the crossing, returned as float64 (NaN where there was none)
+  T* scw = s_cross.data;
+  parallel_for(n, threads, [&](py::ssize_t i) { scw[i] = T(0); });
   const auto [trajectory_out, recorder] = trajectory<O>(n, max_steps, record_every);
   py::array_t<O> sharpness(n);
-  py::array_t<double> gap(n), s_cross_out(n);
+  py::array_t<double> gap(n);
 
   with_loss<T>(loss_name, beta, [&](const auto& loss) {
     using Loss = std::decay_t<decltype(loss)>;
-    SingleNeuronKernel<T, Loss, O> kernel{loss, x.data, y.data, eta_w.data(), steps.mutable_data(), status.data(),
-                                          t_cross.mutable_data(), s_cross.data(), band_steps.mutable_data(),
+    SingleNeuronKernel<T, Loss, O> kernel{loss, x.data, y.data, eta_w.view, steps.mutable_data(), status.data(),
+                                          t_cross.mutable_data(), scw, band_steps.mutable_data(),
                                           flips.mutable_data(), T(band_lo), T(band_hi), recorder};
     drive(kernel, n, max_steps, threads, progress);
     // Sharpness and the gap 2/eta - sharpness in T: the gap keeps its digits even when it is 1e-15 of 2/eta.
     auto* sh = sharpness.mutable_data();
     auto* gp = gap.mutable_data();
-    const T *xs = x.data, *ys = y.data, *es = eta_w.data();
+    const T *xs = x.data, *ys = y.data;
+    const PerChain<T> es = eta_w.view;
     parallel_for(n, threads, [&](py::ssize_t i) {
       const T lam = single_neuron_sharpness<T>(loss, xs[i], ys[i]);
       sh[i] = O(lam);
@@ -58,16 +61,16 @@ py::dict single_neuron(const py::array& x0, const py::array& y0, const py::array
   });
   x.publish(threads);
   y.publish(threads);
-  auto* sc = s_cross_out.mutable_data();
+  s_cross.publish(threads);
+  auto* sc = s_cross.out.mutable_data();
   const auto* tc = t_cross.data();
-  const T* scw = s_cross.data();
   parallel_for(n, threads, [&](py::ssize_t i) {
-    sc[i] = tc[i] >= 0 ? double(scw[i]) : std::numeric_limits<double>::quiet_NaN();
+    if (tc[i] < 0) sc[i] = std::numeric_limits<double>::quiet_NaN();
   });
   py::dict r = common_result(steps, status, sharpness, gap, t_cross, trajectory_out, threads);
   r["x"] = x.out;
   r["y"] = y.out;
-  r["s_cross"] = s_cross_out;
+  r["s_cross"] = s_cross.out;
   r["band_steps"] = band_steps;
   r["flips"] = flips;
   return r;

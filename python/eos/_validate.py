@@ -58,11 +58,12 @@ def real(name: str, value: Any, *, lower: float | None = None, lower_open: bool 
     return v
 
 
-def broadcast(dtype: type, **arrays: Any) -> tuple[list[np.ndarray], tuple[int, ...]]:
+def broadcast(dtype: type, shared: tuple[str, ...] = (), **arrays: Any) -> tuple[list[np.ndarray], tuple[int, ...]]:
     """Convert each named input to `dtype` and broadcast them together.
 
-    Returns flat contiguous copies (what the core takes) and the common shape S. Inputs of np.longdouble are
-    used exactly when dtype is np.longdouble.
+    Returns flat contiguous arrays (what the core takes) and the common shape S. Inputs of np.longdouble are
+    used exactly when dtype is np.longdouble. An input named in `shared` that holds a single value stays one
+    value (length 1: the core gives it to every run) instead of being copied to the size of S.
     """
     converted = []
     for name, value in arrays.items():
@@ -78,7 +79,8 @@ def broadcast(dtype: type, **arrays: Any) -> tuple[list[np.ndarray], tuple[int, 
     except ValueError:
         shapes = ", ".join(f"{n}{a.shape}" for n, a in zip(arrays, converted))
         raise ValueError(f"inputs do not broadcast together: {shapes}") from None
-    flat = [np.ascontiguousarray(np.broadcast_to(a, shape).ravel()) for a in converted]
+    flat = [np.ascontiguousarray(a.reshape(1) if name in shared and a.size == 1 else np.broadcast_to(a, shape).ravel())
+            for name, a in zip(arrays, converted)]
     return flat, shape
 
 

@@ -249,6 +249,14 @@ template <class Model> std::int64_t advance_lanes(const Model& m, std::int64_t i
   return still;
 }
 
+// A read-only input of every chain (eta, d): chain i's value is p[i * step], with step 0 where one value serves
+// every chain (a scalar eta), so that a call need not copy it n times.
+template <class T> struct PerChain {
+  const T* p;
+  std::int64_t step = 1;
+  T operator[](std::int64_t i) const { return p[i * step]; }
+};
+
 // Where a kernel writes its recorded trajectory: the iterate pair of chain i at t = 0, every, 2 every, ...
 // into trajectory[i][t / every][0..1] (every = 0: nothing is recorded).
 template <class Out> struct Recorder {

@@ -97,8 +97,8 @@ template <class T, class Out> struct MeanModelKernel {
   T* b;
   T* g;   // g(b) and g'(b) at the current b, kept between calls so that a lane taking a chain need not
   T* dg;  // recompute them (a scalar fast::gauss per chain and round would cost more than a step in dd)
-  const T* eta;
-  const T* d;
+  PerChain<T> eta;
+  PerChain<T> d;
   std::int64_t* steps;
   std::uint8_t* status;
   std::int64_t* t_cross;  // first t >= 1 with eta d^2 g(b_t)^2 / 2 < 2 <= eta d^2 g(b_{t-1})^2 / 2, or -1

@@ -69,7 +69,7 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
   Loss loss;
   T* x;
   T* y;
-  const T* eta;
+  PerChain<T> eta;
   std::int64_t* steps;
   std::uint8_t* status;
   std::int64_t* t_cross;  // first t >= 1 with eta y_t^2 < 2 <= eta y_{t-1}^2, or -1
