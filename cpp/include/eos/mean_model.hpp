@@ -132,9 +132,14 @@ template <class T, class Out> struct MeanModelKernel {
       s.A.set(j, T(0)), s.b.set(j, T(0)), s.e.set(j, T(0)), s.d.set(j, T(0)), s.g.set(j, T(0)), s.dg.set(j, T(0));
       s.tc[j] = s.above[j] = 0;
     }
+    // At t = 0: the convergence rule behind the per-step filter, from the g and g' the lane already holds (the
+    // full rule needs g'' too, and a scalar fast::gauss per chain cost more than the step of a 1-step call).
     bool starts_settled(State& s, int j, I i) const {
-      k.record(i, 0, s.A.get(j), s.b.get(j));
-      return mean_model_settled<T>(s.A.get(j), s.b.get(j), s.e.get(j), s.d.get(j), gauss(s.b.get(j)));
+      const T A = s.A.get(j), b = s.b.get(j), e = s.e.get(j), d = s.d.get(j), g = s.g.get(j);
+      k.record(i, 0, A, b);
+      const double rest = double(e) * double(g) * double(s.dg.get(j)) * double(A) * double(A) / 4;
+      return mean_model_may_settle(rest, double(edge_of(e, d, g)), math::abs(double(b)), eps) &&
+             mean_model_settled<T>(A, b, e, d, gauss(b));
     }
     // The GD update of (A, b), shared by both paths; edge_of: eta d^2 g^2 / 2.
     static void update(T A, T b, T g, T dg, T e, T d, T& An, T& bn) {
