@@ -111,7 +111,9 @@ template <class T> struct Shared {
     const py::ssize_t len = in.shape(0);
     view.step = len == n ? 1 : 0;
     if constexpr (std::is_same_v<T, Out<T>>) {
-      view.p = in.data();  // a borrowed view: the caller's argument outlives the call
+      // Borrowed: the caller's argument outlives the call. It is read while the GIL is released, as numpy's own
+      // GIL-releasing functions read theirs (another thread writing it meanwhile is the caller's race).
+      view.p = in.data();
     } else {
       own.resize(std::size_t(len));
       const auto* p = in.data();
