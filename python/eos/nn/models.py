@@ -55,6 +55,7 @@ class KnownBasisObjective:
         self._prefix = torch.cat([torch.cat([zero, -xs.cumsum(1)], 1), torch.cat([zero, xs.flip(1).cumsum(1)], 1)])
         self.y = y
         self._y_col = y[:, None]
+        self._neg_ny = -n * self._y_col  # ∓n: σ / (−n y) is −σ y / n, rounded once
         self.n, self.d = n, d
 
     def _features(self, b: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -95,11 +96,10 @@ class KnownBasisObjective:
         """L(θ) of shape (K,) and ∇L(θ) of shape (K, 3)."""
         margin, f, counts, a = self._margins(theta)
         z = -margin
-        # l_logi'(z) = −σ(−z); the chain rule through z = y f gives the factor y
-        w = -torch.sigmoid(z) * self._y_col / self.n
-        grad_a = (w * f).sum(1)  # (2, K): Σ w F⁻, Σ w F⁺
-        grad_b = (w * (a * counts).sum(0)).sum(0)  # Σ w (a⁻N⁻ + a⁺N⁺)
-        return F.softplus(z).mean(0), torch.cat([grad_a, grad_b[None]]).T
+        # l_logi'(z) = −σ(−z); the chain rule through z = y f gives the factor y: w = −σ(−z) y / n
+        w = torch.sigmoid(z) / self._neg_ny
+        jac = torch.cat([f, (a * counts).sum(0, keepdim=True)])  # (3, n, K): ∇θ f = (F⁻, F⁺, a⁻N⁻ + a⁺N⁺)
+        return F.softplus(z).mean(0), (w * jac).sum(1).T
 
     def hessian(self, theta: torch.Tensor) -> torch.Tensor:
         """∇²L(θ) of shape (K, 3, 3): (1/n) Σₖ [l''(zₖ) ∇fₖ∇fₖᵀ + l'(zₖ) yₖ ∇²fₖ], exact almost everywhere."""
