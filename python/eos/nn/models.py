@@ -96,21 +96,25 @@ class KnownBasisObjective:
         """L(θ) of shape (K,) and ∇L(θ) of shape (K, 3)."""
         margin, f, counts, a = self._margins(theta)
         z = -margin
-        # l_logi'(z) = −σ(−z); the chain rule through z = y f gives the factor y: w = −σ(−z) y / n
-        w = torch.sigmoid(z) / self._neg_ny
-        jac = torch.cat([f, (a * counts).sum(0, keepdim=True)])  # (3, n, K): ∇θ f = (F⁻, F⁺, a⁻N⁻ + a⁺N⁺)
-        return F.softplus(z).mean(0), (w * jac).sum(1).T
+        return F.softplus(z).mean(0), (self._weights(z) * self._jacobian(f, counts, a)).sum(1).T
+
+    def _weights(self, z: torch.Tensor) -> torch.Tensor:
+        """l_logi'(margin) y / n = −σ(z) y / n at z = −margin, (n, K): the chain rule through margin = y f gives
+        the factor y. Written σ(z) / (−n y): the same rounding, one operation."""
+        return torch.sigmoid(z) / self._neg_ny
+
+    @staticmethod
+    def _jacobian(f: torch.Tensor, counts: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
+        """∇θ f per sample, (3, n, K): (F⁻, F⁺, a⁻N⁻ + a⁺N⁺)."""
+        return torch.cat([f, (a * counts).sum(0, keepdim=True)])
 
     def hessian(self, theta: torch.Tensor) -> torch.Tensor:
         """∇²L(θ) of shape (K, 3, 3): (1/n) Σₖ [l''(zₖ) ∇fₖ∇fₖᵀ + l'(zₖ) yₖ ∇²fₖ], exact almost everywhere."""
-        margin, f, counts, _ = self._margins(theta)
-        f_minus, f_plus, n_minus, n_plus = f[0], f[1], counts[0], counts[1]
+        margin, f, counts, a = self._margins(theta)
         curv = torch.sigmoid(margin) * torch.sigmoid(-margin) / self.n  # l_logi''(z) / n
-        w = -torch.sigmoid(-margin) * self.y[:, None] / self.n
-        # ∇θ f per sample: (F⁻, F⁺, a⁻N⁻ + a⁺N⁺), shape (n, K, 3)
-        jac = torch.stack([f_minus, f_plus, theta[:, 0] * n_minus + theta[:, 1] * n_plus], -1)
+        jac = self._jacobian(f, counts, a).permute(1, 2, 0).contiguous()  # (n, K, 3): einsum's order of sums
         hess = torch.einsum("nk,nki,nkj->kij", curv, jac, jac)
-        cross = torch.stack([(w * n_minus).sum(0), (w * n_plus).sum(0)], -1)  # (K, 2)
+        cross = (self._weights(-margin) * counts).sum(1).T  # (K, 2): Σ l' y N∓ / n
         hess[:, :2, 2] += cross
         hess[:, 2, :2] += cross
         return hess
