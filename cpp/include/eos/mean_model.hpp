@@ -132,14 +132,18 @@ template <class T, class Out> struct MeanModelKernel {
       s.A.set(j, T(0)), s.b.set(j, T(0)), s.e.set(j, T(0)), s.d.set(j, T(0)), s.g.set(j, T(0)), s.dg.set(j, T(0));
       s.tc[j] = s.above[j] = 0;
     }
+    // The per-step filter at (A, b) with g = g(b), g' = g'(b) and edge = eta d^2 g^2 / 2: a necessary condition
+    // of mean_model_settled.
+    bool may_settle(T A, T b, T e, T g, T dg, T edge) const {
+      const double rest = double(e) * double(g) * double(dg) * double(A) * double(A) / 4;
+      return mean_model_may_settle(rest, double(edge), math::abs(double(b)), eps);
+    }
     // At t = 0: the convergence rule behind the per-step filter, from the g and g' the lane already holds (the
     // full rule needs g'' too, and a scalar fast::gauss per chain cost more than the step of a 1-step call).
     bool starts_settled(State& s, int j, I i) const {
       const T A = s.A.get(j), b = s.b.get(j), e = s.e.get(j), d = s.d.get(j), g = s.g.get(j);
       k.record(i, 0, A, b);
-      const double rest = double(e) * double(g) * double(s.dg.get(j)) * double(A) * double(A) / 4;
-      return mean_model_may_settle(rest, double(edge_of(e, d, g)), math::abs(double(b)), eps) &&
-             mean_model_settled<T>(A, b, e, d, gauss(b));
+      return may_settle(A, b, e, g, s.dg.get(j), edge_of(e, d, g)) && mean_model_settled<T>(A, b, e, d, gauss(b));
     }
     // The GD update of (A, b), shared by both paths; edge_of: eta d^2 g^2 / 2.
     static void update(T A, T b, T g, T dg, T e, T d, T& An, T& bn) {
@@ -169,10 +173,8 @@ template <class T, class Out> struct MeanModelKernel {
       update(A, b, g, dg, e, s.d.get(j), An, bn);
       const Gauss<T> G = gauss(bn);
       const T edge = edge_of(e, s.d.get(j), G.g);
-      const double rest = double(e) * double(G.g) * double(G.dg) * double(An) * double(An) / 4;
-      const I maybe_settled = mean_model_may_settle(rest, double(edge), math::abs(double(bn)), eps);
       const I below = edge < two;
-      flag |= maybe_settled | (below & s.above[j] & (s.tc[j] < 0));
+      flag |= I(may_settle(An, bn, e, G.g, G.dg, edge)) | (below & s.above[j] & (s.tc[j] < 0));
       s.above[j] = a ? 1 - below : s.above[j];
       s.A.set(j, kMasked ? select(a, An, A) : An);
       s.b.set(j, kMasked ? select(a, bn, b) : bn);

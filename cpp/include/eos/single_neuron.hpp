@@ -95,11 +95,15 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
     const T lo, hi, big = huge<T>();
     const double eps = double(epsilon<T>());
 
-    // The convergence rule at (xn, yn), with ey2 = eta yn^2: single_neuron_settled behind its cheap filter.
-    bool settles(T xn, T yn, T e, T ey2) const {
-      return single_neuron_may_settle(double(e) * double(xn) * double(xn), double(ey2), eps) &&
-             single_neuron_settled<T>(loss, xn, yn, e);
+    // The per-step filter at (xn, .), with ey2 = eta yn^2: a necessary condition of convergence.
+    bool may_settle(T xn, T e, T ey2) const {
+      return single_neuron_may_settle(double(e) * double(xn) * double(xn), double(ey2), eps);
     }
+    // The convergence rule at (xn, yn): single_neuron_settled behind its cheap filter.
+    bool settles(T xn, T yn, T e, T ey2) const { return may_settle(xn, e, ey2) && single_neuron_settled<T>(loss, xn, yn, e); }
+    // The per-step counters: a visit of the band lo <= eta y^2 < hi, a change of sign of x.
+    I in_band(T ey2) const { return (ey2 >= lo) & (ey2 < hi); }
+    static I flipped(T xi, T xn) { return ((xn < T(0)) & (xi > T(0))) | ((xn > T(0)) & (xi < T(0))); }
     void load(State& s, int j, I i) const {
       s.x.set(j, k.x[i]), s.y.set(j, k.y[i]), s.e.set(j, k.eta[i]), s.sc.set(j, k.s_cross[i]);
       s.tc[j] = k.t_cross[i], s.nb[j] = k.band_steps[i], s.nf[j] = k.flips[i];
@@ -131,8 +135,8 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
         s.sc.set(j, math::abs(xn * yn));
       }
       s.above[j] = ey2n >= two;
-      s.nb[j] += (ey2n >= lo) & (ey2n < hi);
-      s.nf[j] += ((xn < T(0)) & (xi > T(0))) | ((xn > T(0)) & (xi < T(0)));
+      s.nb[j] += in_band(ey2n);
+      s.nf[j] += flipped(xi, xn);
       s.x.set(j, xn);
       s.y.set(j, yn);
       k.record(i, t, xn, yn);
@@ -144,12 +148,10 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
       const T g = loss.d1(xi * yi);
       const T xn = xi - e * g * yi, yn = yi - e * g * xi;
       const T ey2n = e * yn * yn;
-      const double ex2 = double(e) * double(xn) * double(xn);
-      const I maybe_settled = single_neuron_may_settle(ex2, double(ey2n), eps);
       const I below = ey2n < two;
-      flag |= maybe_settled | (below & s.above[j] & (s.tc[j] < 0));
-      s.nb[j] += a & (ey2n >= lo) & (ey2n < hi);
-      s.nf[j] += a & (((xn < T(0)) & (xi > T(0))) | ((xn > T(0)) & (xi < T(0))));
+      flag |= I(may_settle(xn, e, ey2n)) | (below & s.above[j] & (s.tc[j] < 0));
+      s.nb[j] += a & in_band(ey2n);
+      s.nf[j] += a & flipped(xi, xn);
       s.above[j] = a ? 1 - below : s.above[j];
       s.x.set(j, kMasked ? select(a, xn, xi) : xn);
       s.y.set(j, kMasked ? select(a, yn, yi) : yn);
