@@ -110,11 +110,14 @@ void bind_fast_math(py::module_& m) {
   m.def(
       "_gauss",
       [](const py::array& b, const std::string& precision) -> py::tuple {
-        if (precision == "double") return gauss_of<double>(b);
-        if (precision == "longdouble") return gauss_of<long double>(b);
-        if (precision == "double-double") return gauss_of<dd>(b);
-        throw py::value_error("precision must be 'double', 'longdouble' or 'double-double' (fast::gauss exists in "
-                              "these three), got '" + precision + "'");
+        return dispatch_precision(precision, [&]<class T>() -> py::tuple {
+          if constexpr (requires(T x) { fast::gauss(x); }) {
+            return gauss_of<T>(b);
+          } else {
+            throw py::value_error("fast::gauss exists in 'double', 'longdouble' and 'double-double' only, got '" +
+                                  precision + "'");
+          }
+        });
       },
       py::arg("b"), py::arg("precision"),
       "(g, g', g'') = (phi + b Phi, Phi, phi) at b as the kernels evaluate them in the working precision (for "

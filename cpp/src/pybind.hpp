@@ -78,6 +78,11 @@ template <class F> void parallel_for(py::ssize_t n, int threads, F&& f) {
   }
 }
 
+// d[i] = T(p[i]) for i < n: inputs of Out<T> widened (or converted exactly) into working precision T.
+template <class T> void convert(T* d, const Out<T>* p, py::ssize_t n, int threads) {
+  parallel_for(n, threads, [&](py::ssize_t i) { d[i] = T(p[i]); });
+}
+
 // n values of T, returned as an array of O (default Out<T>): the output itself when T == O, else a buffer in T
 // that publish() rounds into the output at the end.
 template <class T, class O = Out<T>> struct Working {
@@ -116,9 +121,7 @@ template <class T> struct Shared {
       view.p = in.data();
     } else {
       own.resize(std::size_t(len));
-      const auto* p = in.data();
-      T* d = own.data();
-      parallel_for(len, threads, [&](py::ssize_t i) { d[i] = T(p[i]); });
+      convert(own.data(), in.data(), len, threads);
       view.p = own.data();
     }
   }
@@ -126,9 +129,7 @@ template <class T> struct Shared {
 
 // Copy an input of Out<T> into working precision T.
 template <class T> void load(Working<T>& w, const py::array_t<Out<T>>& in, int threads) {
-  const auto* p = in.data();
-  T* d = w.data;
-  parallel_for(in.shape(0), threads, [&](py::ssize_t i) { d[i] = T(p[i]); });
+  convert(w.data, in.data(), in.shape(0), threads);
 }
 
 // n values of T left uninitialised for the caller to first touch with parallel_for (a std::vector would

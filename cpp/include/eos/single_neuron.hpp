@@ -100,7 +100,9 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
       return single_neuron_may_settle(double(e) * double(xn) * double(xn), double(ey2), eps);
     }
     // The convergence rule at (xn, yn): single_neuron_settled behind its cheap filter.
-    bool settles(T xn, T yn, T e, T ey2) const { return may_settle(xn, e, ey2) && single_neuron_settled<T>(loss, xn, yn, e); }
+    bool settles(T xn, T yn, T e, T ey2) const {
+      return may_settle(xn, e, ey2) && single_neuron_settled<T>(loss, xn, yn, e);
+    }
     // The per-step counters: a visit of the band lo <= eta y^2 < hi, a change of sign of x.
     I in_band(T ey2) const { return (ey2 >= lo) & (ey2 < hi); }
     static I flipped(T xi, T xn) { return ((xn < T(0)) & (xi > T(0))) | ((xn > T(0)) & (xi < T(0))); }

@@ -65,8 +65,9 @@ def settings_json(**settings) -> np.ndarray:
 def known_basis_problem(seed: int | None = None):
     """(train objective, test objective, θ0) of net (2) in the Fig. 1 setting (float64, on the CPU).
 
-    The CPU even where there is a GPU: a GD step of net (2) is ~35 tiny tensor operations, so on a GPU it is
-    bound by kernel launches (bench/cuda_check.py, one learning rate: 677 µs per step on an H200 against 290 on its host CPU).
+    The CPU even where there is a GPU: a GD step of net (2) is a few dozen tiny tensor operations, so on a GPU
+    it is bound by kernel launches (bench/cuda_check.py, one learning rate: 677 µs per step on an H200 against
+    290 on its host CPU, before the step was rewritten with fewer operations).
     """
     require_torch()
     from ..nn import KnownBasisObjective, known_basis_init, sparse_coding
