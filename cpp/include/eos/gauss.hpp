@@ -195,6 +195,15 @@ template <class L> inline GaussValues<L> gauss_long_double(L b);
 
 }  // namespace detail
 
+// The libm version: exp and erfc, shared by all three, with g = phi + b Phi (which cancels for b << 0). For
+// float128 (libquadmath's expq and erfcq: 113 bits to spare) and long double formats other than x87 or double.
+template <class T> inline GaussValues<T> gauss_libm(T b) {
+  // sqrt(2) and sqrt(2 pi) in T, computed once (pi<T>() calls atan: it would cost as much as exp per step).
+  static const T sqrt2 = math::sqrt(T(2)), sqrt2pi = math::sqrt(T(2) * pi<T>());
+  const T phi = math::exp(-b * b / T(2)) / sqrt2pi, Phi = math::erfc(-b / sqrt2) / T(2);
+  return {phi + b * Phi, Phi, phi};
+}
+
 inline GaussValues<double> gauss(double b) {
   using K = GaussCoefficients<double>;
   constexpr double magic = 0x1.8p52, log2e = 0x1.71547652b82fep0;
@@ -271,7 +280,7 @@ inline GaussValues<dd> gauss(const dd& b) {
 namespace detail {
 
 // x87 extended: gauss_x87. Where long double is double (MSVC, macOS arm64): the double version. Other formats
-// (IEEE quad on aarch64 Linux, IBM double-double): libm, with g = phi + b Phi (which cancels for b << 0).
+// (IEEE quad on aarch64 Linux, IBM double-double): gauss_libm.
 template <class L> inline GaussValues<L> gauss_long_double(L b) {
   if constexpr (std::numeric_limits<L>::digits == 64 && std::numeric_limits<L>::min_exponent == -16381) {
     return gauss_x87(b);
@@ -279,9 +288,7 @@ template <class L> inline GaussValues<L> gauss_long_double(L b) {
     const GaussValues<double> v = gauss(double(b));
     return {v.g, v.dg, v.d2g};
   } else {
-    const L phi = std::exp(-b * b / L(2)) / std::sqrt(L(2) * L(3.141592653589793238462643383279502884L));
-    const L Phi = std::erfc(-b / std::sqrt(L(2))) / L(2);
-    return {phi + b * Phi, Phi, phi};
+    return gauss_libm(b);
   }
 }
 

@@ -15,17 +15,14 @@ namespace eos {
 
 // g(b) = phi(b) + b Phi(b), g'(b) = Phi(b), g''(b) = phi(b): in double, long double and double-double the
 // kernels' own branch-free fast::gauss (gauss.hpp; one exp and one rational function, no cancellation for
-// b << 0, a couple of ulps over the whole line); in float128 one expq and one erfcq, shared by all three.
+// b << 0, a couple of ulps over the whole line); in float128 fast::gauss_libm (one expq and one erfcq).
 // (Returned as a prvalue: GCC does not vectorise a loop that copies structs of double-double members.)
 template <class T> using Gauss = fast::GaussValues<T>;
 template <class T> Gauss<T> gauss(T b) {
   if constexpr (requires { fast::gauss(b); }) {
     return fast::gauss(b);
   } else {
-    // sqrt(2) and sqrt(2 pi) in T, computed once (pi<T>() calls atan: it would cost as much as exp per step).
-    static const T sqrt2 = math::sqrt(T(2)), sqrt2pi = math::sqrt(T(2) * pi<T>());
-    const T phi = math::exp(-b * b / T(2)) / sqrt2pi, Phi = math::erfc(-b / sqrt2) / T(2);
-    return {phi + b * Phi, Phi, phi};
+    return fast::gauss_libm(b);
   }
 }
 
