@@ -45,9 +45,10 @@ class KnownBasisObjective:
         n, d = x.shape
         xs = x.sort(dim=1).values
         zero = xs.new_zeros(n, 1)
-        # Both feature sums come from one search over 2n sorted rows (a GD step is ~30 tiny tensor operations,
-        # each ~2 µs of overhead, so fewer operations is what makes it faster): rows 0..n-1 hold x sorted, and
-        # searching b gives N⁻ = #{x[i] < b}; rows n..2n-1 hold −x sorted, giving N⁺ = #{−x[i] < b} = #{x[i] > −b}.
+        # Both feature sums come from one search over 2n sorted rows (a GD step is a few dozen tiny tensor
+        # operations, each ~2 µs of overhead, so fewer operations is what makes it faster): rows 0..n-1 hold x
+        # sorted, and searching b gives N⁻ = #{x[i] < b}; rows n..2n-1 hold −x sorted, giving
+        # N⁺ = #{−x[i] < b} = #{x[i] > −b}.
         self._keys = torch.cat([xs, (-xs).flip(1)]).contiguous()
         #: (2n, d+1), [c]: minus the sum of the c smallest coordinates (rows 0..n-1), the sum of the c largest
         #: (rows n..2n-1), so F = b N + prefix[N] for both halves. Two separate cumulative sums, so neither side

@@ -130,7 +130,7 @@ def _gd_known_basis(objective, like, theta0, eta, steps, record_every, record_st
     rise = torch.full((K,), -math.inf).to(like)
     final_loss = torch.empty(K).to(like)
     eta_col = eta_t[:, None]
-    # A step is ~40 tiny tensor operations at ~2 µs each, so the loop avoids the ones it can: slices of the
+    # A step is a few dozen tiny tensor operations at ~2 µs each, so the loop avoids the ones it can: slices of the
     # whole batch, copies (prev is the last loss itself), and writes of empty ranges.
     for t in range(total + 1):
         alive = K - bisect.bisect_left(asc, t)  # rows whose θ_t exists (steps ≥ t)
