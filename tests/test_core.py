@@ -62,18 +62,19 @@ def test_a_shared_eta_gives_the_bits_of_one_per_run(precision):
     rng = np.random.default_rng(3)
     x0, y0 = rng.uniform(0.1, 1.5, 400), rng.uniform(1.0, 12.0, 400)  # GF and EoS starts: crossings, convergence
     eta = 0.02
+
+    def assert_same(one, each):
+        for f in dataclasses.fields(one):
+            a, b = getattr(one, f.name), getattr(each, f.name)
+            if isinstance(a, np.ndarray):
+                np.testing.assert_array_equal(a, b, err_msg=f.name)
+
     one = eos.single_neuron(x0, y0, eta, "logistic", precision=precision, max_steps=3000, threads=2)
     each = eos.single_neuron(x0, y0, np.full(400, eta), "logistic", precision=precision, max_steps=3000, threads=2)
     assert one.converged.any() and (one.t_cross >= 0).any()
-    for f in dataclasses.fields(one):
-        a, b = getattr(one, f.name), getattr(each, f.name)
-        if isinstance(a, np.ndarray):
-            np.testing.assert_array_equal(a, b, err_msg=f.name)
+    assert_same(one, each)
     A0, b0 = rng.uniform(0.5, 3.0, 300), rng.uniform(-0.5, 0.5, 300)
     one = eos.mean_model(A0, 0.05, 10, b0=b0, precision=precision, max_steps=2000, threads=2)
     each = eos.mean_model(A0, np.full(300, 0.05), np.full(300, 10), b0=b0, precision=precision, max_steps=2000,
                           threads=2)
-    for f in dataclasses.fields(one):
-        a, b = getattr(one, f.name), getattr(each, f.name)
-        if isinstance(a, np.ndarray):
-            np.testing.assert_array_equal(a, b, err_msg=f.name)
+    assert_same(one, each)

@@ -82,9 +82,10 @@ def test_bias_decreases_monotonically_and_t_cross_matches_trajectory():
 
 @pytest.mark.parametrize("precision", ["double", "double-double", "longdouble"])
 def test_fast_chunks_match_the_careful_path(precision):
-    """The vector kernels (double, double-double) take 8 steps of all lanes at a time and retakes a lane step by step when it flags an
-    event; recording a trajectory turns the chunks off; lanes take the next chain when theirs stops. All give
-    the same bits, on chains that converge (below and above η*), cross the edge, diverge, and still run."""
+    """The vector kernels (double, double-double) take 8 steps of all lanes at a time and retake a lane step by
+    step when it flags an event; recording a trajectory turns the chunks off; lanes take the next chain when
+    theirs stops. All give the same bits, on chains that converge (below and above η*), cross the edge, diverge,
+    and still run."""
     rng = np.random.default_rng(5)
     n = 203
     A0, b0 = rng.uniform(-2.0, 2.0, n), rng.uniform(-1.0, 0.5, n)
