@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from eos import _core
+from eos.models._run import dtype_of
 
 from mpref import gauss as mp_gauss
 from test_fastmath import LD, PRECISIONS, to_mpf
@@ -22,10 +23,6 @@ MAX_ULP = {"g": 5.0, "dg": 5.0, "d2g": 1.5}
 #: |b| from which g(b), g'(b), g''(b) are (b, 1, 0) for b > 0 and (0, 0, 0) for b < 0: fast::gauss clamps |b| to
 #: this, past the point where phi rounds to 0
 U_MAX = {"double": 38.625, "longdouble": 151.0}
-
-
-def dtype_of(precision: str) -> type:
-    return np.float64 if precision == "double" else LD
 
 
 def arguments(precision: str, n: int, seed: int = 0) -> np.ndarray:
