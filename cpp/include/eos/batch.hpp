@@ -32,44 +32,54 @@ inline int max_threads() {
 #endif
 }
 
-// How a kernel advances a block of chains i0 .. i0+count-1 (any count) by at most k steps each; returns how many
-// of them still run. Every kernel runs on the lane engine (advance_lanes, below): Kernel::width lanes, through
-// which the block's chains pass.
-template <class Kernel>
-[[gnu::flatten]] std::int64_t advance_block_base(const Kernel& kernel, std::int64_t i0, std::int64_t count,
-                                                 std::int64_t k) {
-  return kernel.advance_block(i0, count, k);
-}
-
-// f() compiled for the vector units found at run time (the package itself targets x86-64-v2, which every
-// x86-64 CPU since 2009 has): the kernels, and the per-chain work around them (the final sharpness, whose
-// double-double arithmetic needs FMA instructions; on the baseline every fma is a call into libm). flatten inlines
-// everything f calls into each version. Every version rounds identically (the build uses -ffp-contract=off and
-// no -ffast-math), so results do not depend on the path.
-template <class F> [[gnu::flatten]] decltype(auto) simd_call_base(F& f) { return f(); }
+// The instruction sets the kernels are compiled for: the x86-64-v2 baseline the package targets (every x86-64
+// CPU since 2009), and AVX2 and AVX-512 clones picked at run time (simd_target). Every version rounds
+// identically (the build uses -ffp-contract=off and no -ffast-math; the only fmas are explicit, an instruction
+// in the clones and libm's exact fma on the baseline), so results do not depend on the path.
+enum class Isa { base, avx2, avx512 };
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(EOS_NO_DISPATCH)
 #define EOS_X86_DISPATCH 1
-template <class F>
-[[gnu::flatten, gnu::target("avx2,fma,bmi,bmi2,f16c,lzcnt,movbe")]] decltype(auto) simd_call_avx2(F& f) {
+#define EOS_TARGET_AVX2 "avx2,fma,bmi,bmi2,f16c,lzcnt,movbe"
+#define EOS_TARGET_AVX512 \
+  "avx512f,avx512dq,avx512vl,avx512bw,avx512cd,avx2,fma,bmi,bmi2,f16c,lzcnt,movbe,prefer-vector-width=512"
+#endif
+
+// f() compiled for isa, everything it calls inlined (flatten): simd_call_* inline where they are called,
+// out_of_line_* stay a call, for code that must not be inlined into a vector loop (it can stop GCC vectorising
+// the loop) yet should run on the same instruction set (double-double needs FMA instructions; on the baseline
+// every fma is a call into libm).
+template <class F> [[gnu::flatten]] decltype(auto) simd_call_base(F& f) { return f(); }
+template <class F> [[gnu::noinline, gnu::flatten]] void out_of_line_base(F& f) { f(); }
+#ifdef EOS_X86_DISPATCH
+template <class F> [[gnu::flatten, gnu::target(EOS_TARGET_AVX2)]] decltype(auto) simd_call_avx2(F& f) { return f(); }
+template <class F> [[gnu::flatten, gnu::target(EOS_TARGET_AVX512)]] decltype(auto) simd_call_avx512(F& f) {
   return f();
 }
-template <class F>
-[[gnu::flatten, gnu::target("avx512f,avx512dq,avx512vl,avx512bw,avx512cd,avx2,fma,bmi,bmi2,f16c,lzcnt,movbe,"
-                            "prefer-vector-width=512")]] decltype(auto)
-simd_call_avx512(F& f) {
-  return f();
-}
-template <class Kernel>
-std::int64_t advance_block_avx2(const Kernel& kernel, std::int64_t i0, std::int64_t count, std::int64_t k) {
-  auto f = [&] { return advance_block_base(kernel, i0, count, k); };
-  return simd_call_avx2(f);
-}
-template <class Kernel>
-std::int64_t advance_block_avx512(const Kernel& kernel, std::int64_t i0, std::int64_t count, std::int64_t k) {
-  auto f = [&] { return advance_block_base(kernel, i0, count, k); };
-  return simd_call_avx512(f);
+template <class F> [[gnu::noinline, gnu::flatten, gnu::target(EOS_TARGET_AVX2)]] void out_of_line_avx2(F& f) { f(); }
+template <class F> [[gnu::noinline, gnu::flatten, gnu::target(EOS_TARGET_AVX512)]] void out_of_line_avx512(F& f) {
+  f();
 }
 #endif
+template <Isa isa, class F> void out_of_line(F& f) {
+#ifdef EOS_X86_DISPATCH
+  if constexpr (isa == Isa::avx512) return out_of_line_avx512(f);
+  if constexpr (isa == Isa::avx2) return out_of_line_avx2(f);
+#endif
+  out_of_line_base(f);
+}
+
+// How a kernel advances a block of chains i0 .. i0+count-1 (any count) by at most k steps each, on isa; returns how
+// many of them still run. Every kernel runs on the lane engine (advance_lanes, below): Kernel::width lanes,
+// through which the block's chains pass.
+template <class Kernel, Isa isa = Isa::base>
+std::int64_t advance_block_on(const Kernel& kernel, std::int64_t i0, std::int64_t count, std::int64_t k) {
+  auto f = [&] { return kernel.template advance_block<isa>(i0, count, k); };
+#ifdef EOS_X86_DISPATCH
+  if constexpr (isa == Isa::avx512) return simd_call_avx512(f);
+  if constexpr (isa == Isa::avx2) return simd_call_avx2(f);
+#endif
+  return simd_call_base(f);
+}
 
 // The SIMD path the kernels take on this machine: "avx512", "avx2" or "base". The environment variable
 // EOS_SIMD (one of those names) caps it, for testing that every path gives the same bits and for benchmarks.
@@ -94,10 +104,10 @@ using BlockFn = std::int64_t (*)(const Kernel&, std::int64_t, std::int64_t, std:
 template <class Kernel> BlockFn<Kernel> pick_advance_block() {
 #ifdef EOS_X86_DISPATCH
   const std::string path = simd_target();
-  if (path == "avx512") return &advance_block_avx512<Kernel>;
-  if (path == "avx2") return &advance_block_avx2<Kernel>;
+  if (path == "avx512") return &advance_block_on<Kernel, Isa::avx512>;
+  if (path == "avx2") return &advance_block_on<Kernel, Isa::avx2>;
 #endif
-  return &advance_block_base<Kernel>;
+  return &advance_block_on<Kernel, Isa::base>;
 }
 
 // f() on the SIMD path of this machine (simd_target), for work outside the kernels.
@@ -141,8 +151,8 @@ template <class T, int W> struct Lanes {
 //   fast_step<kMasked>(State&, j, a, flag): one step of lane j computing only the update and the per-step
 //     counters, flag |= a possible event; with kMasked, lanes with a == 0 (empty or stopped) keep their state;
 //   finite(const State&, j); restore(State&, const State& from, j): lane j back to its value in `from`.
-template <class Model> std::int64_t advance_lanes(const Model& m, std::int64_t i0, std::int64_t count,
-                                                  std::int64_t k, bool fast) {
+template <Isa isa, class Model>
+std::int64_t advance_lanes(const Model& m, std::int64_t i0, std::int64_t count, std::int64_t k, bool fast) {
   constexpr int W = Model::width;
   constexpr std::int64_t kChunk = 8;
   using I = std::int64_t;
@@ -186,10 +196,13 @@ template <class Model> std::int64_t advance_lanes(const Model& m, std::int64_t i
     if (st != kRunning) m.status[chain[j]] = st, act[j] = 0;
   };
 
-  // c careful steps of lane j, out of line: inlined into the vector chunk below, the scalar code made GCC give
-  // up vectorising the chunk for some losses (double-double l_beta).
-  auto retake = [&](int j, I c) __attribute__((noinline)) {
-    for (I t = 0; t < c && act[j]; ++t) careful_step(j);
+  // c careful steps of lane j, out of line (inlined into the vector chunk below, the scalar code made GCC give
+  // up vectorising the chunk for some losses: double-double l_beta) but on the chunk's instruction set.
+  auto retake = [&](int j, I c) {
+    auto steps = [&] {
+      for (I t = 0; t < c && act[j]; ++t) careful_step(j);
+    };
+    out_of_line<isa>(steps);
   };
 
   // c <= kChunk steps of every lane at once (kMasked: some lanes are empty or have stopped), then the flagged
@@ -274,7 +287,7 @@ template <class Out> struct Recorder {
 };
 
 // Advance every running chain of `kernel` until it stops or `max_steps` steps have been taken.
-// Kernel: width and advance_block(i0, count, k) (see advance_block_base).
+// Kernel: width and advance_block<isa>(i0, count, k) (see advance_block_on).
 // between_rounds(steps_done, chains_still_running) runs on the calling thread, outside any parallel region;
 // it may throw to abort the run. Blocks are fixed slices of the chains, so which thread runs one is immaterial.
 template <class Kernel, class Hook>

@@ -186,8 +186,8 @@ template <class T, class Out> struct MeanModelKernel {
   };
 
   // At most k more steps of each running chain i0 .. i0+count-1 (any count); returns how many still run.
-  std::int64_t advance_block(std::int64_t i0, std::int64_t count, std::int64_t k) const {
-    return advance_lanes(Model{*this, steps, status}, i0, count, k, vectorises<T> && record.every == 0);
+  template <Isa isa> std::int64_t advance_block(std::int64_t i0, std::int64_t count, std::int64_t k) const {
+    return advance_lanes<isa>(Model{*this, steps, status}, i0, count, k, vectorises<T> && record.every == 0);
   }
 };
 

@@ -26,9 +26,7 @@ template <class T, class Loss> T single_neuron_sharpness(const Loss& loss, T x, 
 // Why this bound: with q = l'(s)/s in (0, 1], the smaller coordinate contracts per step by at most
 // rho = max|1 - eta q big^2| over q, and each step moves big by eta |l'(s)| small <= eta small^2 |big|;
 // summing the geometric series, the total future relative change of big is <= eta small^2 / (1 - rho^2).
-// Not inlined: it runs in the rare scalar pass, and inlined into the vectorised kernel it only bloats it (GCC then
-// gave up vectorising the double-double l_beta kernel).
-template <class T, class Loss> [[gnu::noinline]] bool single_neuron_settled(const Loss& loss, T x, T y, T eta) {
+template <class T, class Loss> bool single_neuron_settled(const Loss& loss, T x, T y, T eta) {
   const T ax = math::abs(x), ay = math::abs(y);
   const T big = std::max(ax, ay), small = std::min(ax, ay);
   if (small == T(0)) return true;  // on an axis l'(0) = 0: an exact fixed point
@@ -166,10 +164,10 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
   };
 
   // At most k more steps of each running chain i0 .. i0+count-1 (any count); returns how many still run.
-  std::int64_t advance_block(std::int64_t i0, std::int64_t count, std::int64_t k) const {
+  template <Isa isa> std::int64_t advance_block(std::int64_t i0, std::int64_t count, std::int64_t k) const {
     return visit_loss(loss, [&](const auto& l) {
       const Model<std::decay_t<decltype(l)>> m{*this, l, steps, status, band_lo, band_hi};
-      return advance_lanes(m, i0, count, k, vectorises<T> && record.every == 0);
+      return advance_lanes<isa>(m, i0, count, k, vectorises<T> && record.every == 0);
     });
   }
 };
