@@ -24,7 +24,7 @@ template <class T> struct Logistic {
 // l(s) = sqrt(1 + s^2), beta = 2.
 template <class T> struct Sqrt {
   T d1(T s) const {
-    const T q = T(1) + s * s;  // where s^2 overflows, l' has rounded to +-1 long before (NaN stays NaN)
+    const T q = math::fma(s, s, T(1));  // where s^2 overflows, l' has rounded to +-1 long before (NaN stays NaN)
     return select(q > huge<T>(), select(s > T(0), T(1), T(-1)), s / math::sqrt(q));
   }
   T d2(T s) const {
@@ -83,7 +83,7 @@ template <class T> struct Beta {
           const Beta& b;
           T d1(T s) const {
             const T a = math::abs(s);
-            const T inside = s * (T(1) - b.c * integer_power(a, b.whole, b.half));
+            const T inside = s * math::fnma(b.c, integer_power(a, b.whole, b.half), T(1));
             return select(a > b.r, select(s > T(0), T(1), T(-1)), inside);
           }
           T d2(T s) const { return b.d2(s); }
@@ -95,7 +95,7 @@ template <class T> struct Beta {
   }
   T d1(T s) const {
     const T a = math::abs(s);
-    const T inside = s * (T(1) - c * power(a));
+    const T inside = s * math::fnma(c, power(a), T(1));
     return select(a > r, select(s > T(0), T(1), T(-1)), inside);
   }
   T d2(T s) const {

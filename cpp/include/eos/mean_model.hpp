@@ -145,8 +145,8 @@ template <class T, class Out> struct MeanModelKernel {
     // The GD update of (A, b), shared by both paths; edge_of: eta d^2 g^2 / 2.
     static void update(T A, T b, T g, T dg, T e, T d, T& An, T& bn) {
       const T lp = math::tanh(A * g / two) / two;
-      An = A - two * d * d * e * lp * g;
-      bn = b - e * lp * A * dg;
+      An = math::fnma(two * d * d * e * lp, g, A);
+      bn = math::fnma(e * lp * A, dg, b);
     }
     static T edge_of(T e, T d, T g) { return e * d * d / two * g * g; }
     // Step t of lane j with every test: divergence, the first crossing of the edge, the trajectory, convergence.

@@ -44,6 +44,14 @@ using std::sqrt;
 inline double tanh(double x) { return fast::tanh(x); }
 inline long double tanh(long double x) { return fast::tanh(x); }
 
+// fma(a, b, c) = a b + c and fnma(a, b, c) = c - a b. In double one rounding: an FMA instruction in the AVX2 and
+// AVX-512 clones, libm's (exact) fma on the x86-64-v2 baseline, so every path still rounds alike. In the other
+// types two roundings, as written (x87 has no fma; double-double and float128 keep the bits they had).
+template <class T> inline T fma(const T& a, const T& b, const T& c) { return a * b + c; }
+template <class T> inline T fnma(const T& a, const T& b, const T& c) { return c - a * b; }
+inline double fma(double a, double b, double c) { return std::fma(a, b, c); }
+inline double fnma(double a, double b, double c) { return std::fma(-a, b, c); }
+
 #ifdef EOS_HAVE_FLOAT128
 inline float128 erfc(float128 x) { return erfcq(x); }
 inline float128 exp(float128 x) { return expq(x); }

@@ -126,8 +126,8 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
     // convergence.
     Status careful_step(State& s, int j, I i, I t) const {
       const T xi = s.x.get(j), yi = s.y.get(j), e = s.e.get(j);
-      const T g = loss.d1(xi * yi);
-      const T xn = xi - e * g * yi, yn = yi - e * g * xi;
+      const T eg = e * loss.d1(xi * yi);
+      const T xn = math::fnma(eg, yi, xi), yn = math::fnma(eg, xi, yi);
       if (!(math::abs(xn) <= big && math::abs(yn) <= big)) return kDiverged;
       const T ey2n = e * yn * yn;
       if (ey2n < two && s.above[j] && s.tc[j] < 0) {
@@ -145,8 +145,8 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
     // The update, band visits and flips; flags a possible convergence or first crossing of the edge.
     template <bool kMasked> void fast_step(State& s, int j, I a, I& flag) const {
       const T xi = s.x.get(j), yi = s.y.get(j), e = s.e.get(j);
-      const T g = loss.d1(xi * yi);
-      const T xn = xi - e * g * yi, yn = yi - e * g * xi;
+      const T eg = e * loss.d1(xi * yi);
+      const T xn = math::fnma(eg, yi, xi), yn = math::fnma(eg, xi, yi);
       const T ey2n = e * yn * yn;
       const I below = ey2n < two;
       flag |= I(may_settle(xn, e, ey2n)) | (below & s.above[j] & (s.tc[j] < 0));
