@@ -150,7 +150,9 @@ template <class T, int W> struct Lanes {
 //     was (the chain keeps its last finite iterate);
 //   fast_step<kMasked>(State&, j, a, flag): one step of lane j computing only the update and the per-step
 //     counters, flag |= a possible event; with kMasked, lanes with a == 0 (empty or stopped) keep their state;
-//   finite(const State&, j); restore(State&, const State& from, j): lane j back to its value in `from`.
+//   finite(const State&, j); Saved and save(const State&) -> Saved: the part of the lanes' state a fast step
+//     changes (the rest is recomputed, or is not touched by fast steps); restore(State&, const Saved& from, j):
+//     lane j back to its value in `from`.
 template <Isa isa, class Model>
 std::int64_t advance_lanes(const Model& m, std::int64_t i0, std::int64_t count, std::int64_t k, bool fast) {
   constexpr int W = Model::width;
@@ -208,7 +210,7 @@ std::int64_t advance_lanes(const Model& m, std::int64_t i0, std::int64_t count, 
   // c <= kChunk steps of every lane at once (kMasked: some lanes are empty or have stopped), then the flagged
   // lanes retaken from the chunk's start.
   auto chunk = [&]<bool kMasked>(I c) {
-    const typename Model::State start = s;
+    const typename Model::Saved start = m.save(s);
     I flag[W];
     for (int j = 0; j < W; ++j) flag[j] = 0;
     for (I t = 0; t < c; ++t)

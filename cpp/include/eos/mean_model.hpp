@@ -120,7 +120,7 @@ template <class T, class Out> struct MeanModelKernel {
       const T e = k.eta[i], d = k.d[i];
       s.A.set(j, k.A[i]), s.b.set(j, k.b[i]), s.e.set(j, e), s.d.set(j, d), s.g.set(j, k.g[i]), s.dg.set(j, k.dg[i]);
       s.tc[j] = k.t_cross[i];
-      s.above[j] = edge_of(e, d, k.g[i]) >= two;
+      s.above[j] = above(e, d, k.g[i]);
     }
     void store(const State& s, int j, I i) const {
       k.A[i] = s.A.get(j), k.b[i] = s.b.get(j), k.g[i] = s.g.get(j), k.dg[i] = s.dg.get(j), k.t_cross[i] = s.tc[j];
@@ -149,6 +149,7 @@ template <class T, class Out> struct MeanModelKernel {
       bn = math::fnma(e * lp * A, dg, b);
     }
     static T edge_of(T e, T d, T g) { return e * d * d / two * g * g; }
+    static I above(T e, T d, T g) { return edge_of(e, d, g) >= two; }
     // Step t of lane j with every test: divergence, the first crossing of the edge, the trajectory, convergence.
     Status careful_step(State& s, int j, I i, I t) const {
       const T e = s.e.get(j), d = s.d.get(j);
@@ -179,9 +180,14 @@ template <class T, class Out> struct MeanModelKernel {
       s.dg.set(j, kMasked ? select(a, G.dg, dg) : G.dg);
     }
     I finite(const State& s, int j) const { return (math::abs(s.A.get(j)) <= big) & (math::abs(s.b.get(j)) <= big); }
-    void restore(State& s, const State& from, int j) const {
+    // What a fast step changes that restore cannot recompute (above is edge >= 2 at the restored g).
+    struct Saved {
+      Lanes<T, width> A, b, g, dg;
+    };
+    Saved save(const State& s) const { return {s.A, s.b, s.g, s.dg}; }
+    void restore(State& s, const Saved& from, int j) const {
       s.A.set(j, from.A.get(j)), s.b.set(j, from.b.get(j)), s.g.set(j, from.g.get(j)), s.dg.set(j, from.dg.get(j));
-      s.above[j] = from.above[j];
+      s.above[j] = above(s.e.get(j), s.d.get(j), s.g.get(j));
     }
   };
 

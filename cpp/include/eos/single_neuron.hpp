@@ -101,13 +101,15 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
     bool settles(T xn, T yn, T e, T ey2) const {
       return may_settle(xn, e, ey2) && single_neuron_settled<T>(loss, xn, yn, e);
     }
+    // Whether eta y^2 >= 2 (the flag a careful step leaves for the next one).
+    static I above(T e, T y) { return e * y * y >= two; }
     // The per-step counters: a visit of the band lo <= eta y^2 < hi, a change of sign of x.
     I in_band(T ey2) const { return (ey2 >= lo) & (ey2 < hi); }
     static I flipped(T xi, T xn) { return ((xn < T(0)) & (xi > T(0))) | ((xn > T(0)) & (xi < T(0))); }
     void load(State& s, int j, I i) const {
       s.x.set(j, k.x[i]), s.y.set(j, k.y[i]), s.e.set(j, k.eta[i]), s.sc.set(j, k.s_cross[i]);
       s.tc[j] = k.t_cross[i], s.nb[j] = k.band_steps[i], s.nf[j] = k.flips[i];
-      s.above[j] = s.e.get(j) * s.y.get(j) * s.y.get(j) >= two;
+      s.above[j] = above(s.e.get(j), s.y.get(j));
     }
     void store(const State& s, int j, I i) const {
       k.x[i] = s.x.get(j), k.y[i] = s.y.get(j), k.s_cross[i] = s.sc.get(j);
@@ -157,9 +159,20 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
       s.y.set(j, kMasked ? select(a, yn, yi) : yn);
     }
     I finite(const State& s, int j) const { return (math::abs(s.x.get(j)) <= big) & (math::abs(s.y.get(j)) <= big); }
-    void restore(State& s, const State& from, int j) const {
+    // What a fast step changes that restore cannot recompute (above is e y^2 >= 2 at the restored y).
+    struct Saved {
+      Lanes<T, width> x, y;
+      I nb[width], nf[width];
+    };
+    Saved save(const State& s) const {
+      Saved v{s.x, s.y, {}, {}};
+      std::copy_n(s.nb, width, v.nb), std::copy_n(s.nf, width, v.nf);
+      return v;
+    }
+    void restore(State& s, const Saved& from, int j) const {
       s.x.set(j, from.x.get(j)), s.y.set(j, from.y.get(j));
-      s.nb[j] = from.nb[j], s.nf[j] = from.nf[j], s.above[j] = from.above[j];
+      s.nb[j] = from.nb[j], s.nf[j] = from.nf[j];
+      s.above[j] = above(s.e.get(j), s.y.get(j));
     }
   };
 
