@@ -82,7 +82,7 @@ def test_bias_decreases_monotonically_and_t_cross_matches_trajectory():
 
 @pytest.mark.parametrize("precision", ["double", "double-double", "longdouble"])
 def test_fast_chunks_match_the_careful_path(precision):
-    """The vector kernels (double, double-double) take 8 steps of all lanes at a time and retake a lane step by
+    """The vector kernels (double, double-double) take 16 steps of all lanes at a time and retake a lane step by
     step when it flags an event; recording a trajectory turns the chunks off; lanes take the next chain when
     theirs stops. All give the same bits, on chains that converge (below and above η*), cross the edge, diverge,
     and still run."""

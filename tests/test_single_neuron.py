@@ -183,7 +183,7 @@ def test_scalar_inputs_give_scalars():
 @pytest.mark.parametrize("loss,beta", LOSSES)
 @pytest.mark.parametrize("precision", ["double", "double-double"])
 def test_fast_chunks_match_the_careful_path(loss, beta, precision):
-    """The vector kernels take 8 steps at a time and retake a lane step by step from the chunk's start when it
+    """The vector kernels take 16 steps at a time and retake a lane step by step from the chunk's start when it
     flags an event; recording a trajectory turns the chunks off; lanes take the next chain when theirs stops.
     All give the same bits and counters, on chains that converge, diverge, cross the edge and bounce."""
     rng = np.random.default_rng(11)

@@ -156,7 +156,10 @@ template <class T, int W> struct Lanes {
 template <Isa isa, class Model>
 std::int64_t advance_lanes(const Model& m, std::int64_t i0, std::int64_t count, std::int64_t k, bool fast) {
   constexpr int W = Model::width;
-  constexpr std::int64_t kChunk = 8;
+  // 16: per chunk the engine saves the lanes, checks finiteness and hands out steps. Against 8: 2-7 % faster
+  // kernels (all but sqrt, 3 % slower) and 0-5 % on 10^6 chains x 200 steps; 32 gained nothing more and
+  // retakes twice as many steps after an event.
+  constexpr std::int64_t kChunk = 16;
   using I = std::int64_t;
   typename Model::State s;
   I chain[W], until[W], tv[W], act[W];
