@@ -28,6 +28,18 @@
 #include <cmath>
 #include <cstdint>
 
+namespace eos {
+
+// c ? a : b with bit masks. ?: on doubles lets GCC's jump threading turn selects that share a condition into
+// branches (and a loop with branches does not vectorise), and lets it sink an operation into both arms of a
+// select: tanh's one division became two.
+inline double select(bool c, double a, double b) {
+  const std::uint64_t m = -std::uint64_t(c);
+  return std::bit_cast<double>((std::bit_cast<std::uint64_t>(a) & m) | (std::bit_cast<std::uint64_t>(b) & ~m));
+}
+
+}  // namespace eos
+
 namespace eos::fast {
 
 // 2^n for an integer-valued double 0 <= n < 1023, given m = n + 0x1.8p52 (so the low bits of m are n).
@@ -44,7 +56,7 @@ inline double tanh(double x) {
   const double v = (a > 20.0 ? 20.0 : a) * 2.0;  // NaN stays NaN (the comparison is false)
   const double m = std::fma(v, log2e, magic);
   const double n = m - magic;
-  const double r = std::fma(-n, ln2_lo, v - n * ln2_hi);
+  const double r = std::fma(-n, ln2_lo, std::fma(-n, ln2_hi, v));  // v - n ln2_hi is exact (Sterbenz)
   const double r2 = r * r;
   const double E = std::fma(r2, std::fma(r2, std::fma(r2, a6, a4), a2), 1.0);
   const double O = r * std::fma(r2, std::fma(r2, a5, a3), 0.5);
@@ -52,10 +64,11 @@ inline double tanh(double x) {
   const double den = std::fma(p + 1.0, E, (p - 1.0) * O);
   // Far from 0 (n >= 3, tanh > 0.70) write tanh = 1 - 2 (E - O)/den: the quotient's rounding then counts
   // relative to 1 - tanh, not to tanh. One division either way.
+  // (1 - 2 ((E - O)/den) rounds as 1 - (2 (E - O))/den: scaling by 2 is exact.)
   const bool far = n >= 3.0;
-  const double num = far ? 2.0 * (E - O) : std::fma(p - 1.0, E, (p + 1.0) * O);
+  const double num = select(far, E - O, std::fma(p - 1.0, E, (p + 1.0) * O));
   const double q = num / den;
-  return std::copysign(far ? 1.0 - q : q, x);
+  return std::copysign(select(far, std::fma(-2.0, q, 1.0), q), x);
 }
 
 inline long double tanh(long double x) {
