@@ -85,7 +85,12 @@ inline dd add_ordered(const dd& a, const dd& b) {
 }
 }  // namespace ddops
 
-// c ? a : b for dd, with fast_math.hpp's bit-mask select of doubles.
+// c ? a : b with bit masks: ?: on doubles lets GCC's jump threading turn selects that share a condition into
+// branches, and a loop with branches does not vectorise.
+inline double select(bool c, double a, double b) {
+  const std::uint64_t m = -std::uint64_t(c);
+  return std::bit_cast<double>((std::bit_cast<std::uint64_t>(a) & m) | (std::bit_cast<std::uint64_t>(b) & ~m));
+}
 inline dd select(bool c, const dd& a, const dd& b) { return {select(c, a.hi, b.hi), select(c, a.lo, b.lo)}; }
 inline dd operator-(const dd& a, const dd& b) { return a + (-b); }
 inline dd operator-(const dd& a, double b) { return a + (-b); }
