@@ -44,10 +44,10 @@ enum class Isa { base, avx2, avx512 };
   "avx512f,avx512dq,avx512vl,avx512bw,avx512cd,avx2,fma,bmi,bmi2,f16c,lzcnt,movbe,prefer-vector-width=512"
 #endif
 
-// f() compiled for isa, everything it calls inlined (flatten): simd_call_* inline where they are called,
-// out_of_line_* stay a call, for code that must not be inlined into a vector loop (it can stop GCC vectorising
-// the loop) yet should run on the same instruction set (double-double needs FMA instructions; on the baseline
-// every fma is a call into libm).
+// f() compiled for isa, with everything it calls inlined into it (flatten). out_of_line_* are moreover never
+// inlined themselves: they are called from inside the flattened kernels, for code that must not join a vector
+// loop (it can stop GCC vectorising the loop) yet should run on the same instruction set (FMA instructions for
+// the fmas of double and double-double; on the baseline every fma is a call into libm).
 template <class F> [[gnu::flatten]] decltype(auto) simd_call_base(F& f) { return f(); }
 template <class F> [[gnu::noinline, gnu::flatten]] void out_of_line_base(F& f) { f(); }
 #ifdef EOS_X86_DISPATCH
