@@ -205,6 +205,26 @@ def test_fast_chunks_match_the_careful_path(loss, beta, precision):
             assert getattr(solo, f) == getattr(fast, f)[i], (i, f)
 
 
+@pytest.mark.parametrize("precision", ["double", "double-double"])
+def test_convergence_found_at_its_step_though_chunks_test_it_at_their_end(precision):
+    """The fast chunks test convergence once, at their end (single_neuron_may_have_settled), and retake a lane
+    from the chunk's start when it may have converged inside: every chain must still stop at the very step the
+    careful path (a test every step) stops it. Chains converging at every step of a chunk: GF starts, EoS starts
+    settling just below the edge (rho ~ 1, where the filter's margins matter), and tiny x0 (the underflow clause)."""
+    rng = np.random.default_rng(23)
+    n = 3000
+    eta = rng.choice([0.01, 0.05, 0.1], n)
+    x0 = rng.uniform(0.05, 2.0, n)
+    y0 = np.where(rng.uniform(size=n) < 0.5, rng.uniform(1.0, 3.0, n), rng.uniform(1.0, 1.4, n) * np.sqrt(2 / eta))
+    x0[:50] = 10.0 ** rng.uniform(-200, -150, 50)
+    kw = dict(precision=precision, max_steps=4000)
+    for loss in ("logistic", "sqrt"):
+        fast = eos.single_neuron(x0, y0, eta, loss, **kw)
+        careful = eos.single_neuron(x0, y0, eta, loss, record_every=4000, **kw)
+        assert fast.converged.sum() > n // 2 and len(np.unique(fast.steps[fast.converged] % 16)) == 16
+        for f in ("x", "y", "steps", "converged", "t_cross", "band_steps", "flips"):
+            np.testing.assert_array_equal(getattr(fast, f), getattr(careful, f), err_msg=f"{loss} {f}")
+
 @pytest.mark.parametrize("precision", ["longdouble", "double-double"])
 def test_results_do_not_depend_on_threads(precision):
     rng = np.random.default_rng(1)

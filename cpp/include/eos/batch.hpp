@@ -134,11 +134,11 @@ template <class T, int W> struct Lanes {
 //
 // The chains go through Model::width lanes; a lane whose chain stops, or has had its k steps, hands it back and
 // takes the next one (so a block never computes dead lanes while its slowest chain finishes). Where `fast`
-// (vector types, no trajectory recorded), all lanes advance together in chunks of up to kChunk steps of
-// straight-line code that compute only what every step must and flag the rare events per lane (a possible
-// convergence, a possible first crossing of the edge, a non-finite value, checked at the chunk's end: NaN and
-// inf stay non-finite); a flagged lane is put back to the chunk's start and retaken by careful_step, which does
-// every test every step. Otherwise (x87 long double, float128, trajectories) careful_step runs throughout, lane
+// (vector types, no trajectory recorded), all lanes advance together in chunks of up to kChunkSteps steps of
+// straight-line code that compute only what every step must and flag the rare events per lane (a possible first
+// crossing of the edge at every step; a non-finite value or a possible convergence, checked at the chunk's end:
+// NaN and inf stay non-finite, and the models' convergence filters, once true, stay true for a chunk); a flagged
+// lane is put back to the chunk's start and retaken by careful_step, which does every test every step. Otherwise (x87 long double, float128, trajectories) careful_step runs throughout, lane
 // by lane, so that the lanes' dependency chains overlap. Every lane rounds exactly as a lone chain would, so
 // results depend neither on the lane, nor on the group a chain is in, nor on the path.
 //
@@ -150,16 +150,18 @@ template <class T, int W> struct Lanes {
 //     was (the chain keeps its last finite iterate);
 //   fast_step<kMasked>(State&, j, a, flag): one step of lane j computing only the update and the per-step
 //     counters, flag |= a possible event; with kMasked, lanes with a == 0 (empty or stopped) keep their state;
-//   finite(const State&, j); Saved and save(const State&) -> Saved: the part of the lanes' state a fast step
+//   after_chunk(const State&, j): nonzero if lane j may have had an event in the chunk that fast_step does not
+//     flag: a non-finite value, or a possible convergence at any of its steps; Saved and save(const State&) -> Saved: the part of the lanes' state a fast step
 //     changes (the rest is recomputed, or is not touched by fast steps); restore(State&, const Saved& from, j):
 //     lane j back to its value in `from`.
+// Steps per chunk. 16: per chunk the engine saves the lanes, checks them and hands out steps. Against 8: 2-7 %
+// faster kernels (all but sqrt, 3 % slower) and 0-5 % on 10^6 chains x 200 steps; 32 gained nothing more and
+// retakes twice as many steps after an event. The models' after_chunk tests hold for chunks of up to 32 steps.
+inline constexpr std::int64_t kChunkSteps = 16;
+
 template <Isa isa, class Model>
 std::int64_t advance_lanes(const Model& m, std::int64_t i0, std::int64_t count, std::int64_t k, bool fast) {
   constexpr int W = Model::width;
-  // 16: per chunk the engine saves the lanes, checks finiteness and hands out steps. Against 8: 2-7 % faster
-  // kernels (all but sqrt, 3 % slower) and 0-5 % on 10^6 chains x 200 steps; 32 gained nothing more and
-  // retakes twice as many steps after an event.
-  constexpr std::int64_t kChunk = 16;
   using I = std::int64_t;
   typename Model::State s;
   I chain[W], until[W], tv[W], act[W];
@@ -210,7 +212,7 @@ std::int64_t advance_lanes(const Model& m, std::int64_t i0, std::int64_t count, 
     out_of_line<isa>(steps);
   };
 
-  // c <= kChunk steps of every lane at once (kMasked: some lanes are empty or have stopped), then the flagged
+  // c <= kChunkSteps steps of every lane at once (kMasked: some lanes are empty or have stopped), then the flagged
   // lanes retaken from the chunk's start.
   auto chunk = [&]<bool kMasked>(I c) {
     const typename Model::Saved start = m.save(s);
@@ -220,7 +222,7 @@ std::int64_t advance_lanes(const Model& m, std::int64_t i0, std::int64_t count, 
       for (int j = 0; j < W; ++j) m.template fast_step<kMasked>(s, j, kMasked ? act[j] : I(1), flag[j]);
     I any = 0;
     for (int j = 0; j < W; ++j) {
-      flag[j] = act[j] & (flag[j] | (1 - m.finite(s, j)));
+      flag[j] = act[j] & (flag[j] | m.after_chunk(s, j));
       any |= flag[j];
     }
     for (int j = 0; j < W; ++j) tv[j] += c * (act[j] & (1 - flag[j]));
@@ -244,7 +246,7 @@ std::int64_t advance_lanes(const Model& m, std::int64_t i0, std::int64_t count, 
   }
   I due = first_due();
   while (alive > 0) {
-    const I c = std::min(kChunk, due - clock);
+    const I c = std::min(kChunkSteps, due - clock);
     if (fast) {
       if (alive == W)
         chunk.template operator()<false>(c);

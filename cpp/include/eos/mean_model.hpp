@@ -179,7 +179,10 @@ template <class T, class Out> struct MeanModelKernel {
       s.g.set(j, kMasked ? select(a, G.g, g) : G.g);
       s.dg.set(j, kMasked ? select(a, G.dg, dg) : G.dg);
     }
-    I finite(const State& s, int j) const { return (math::abs(s.A.get(j)) <= big) & (math::abs(s.b.get(j)) <= big); }
+    // A non-finite value (the convergence filter runs every step, in fast_step).
+    I after_chunk(const State& s, int j) const {
+      return 1 - ((math::abs(s.A.get(j)) <= big) & (math::abs(s.b.get(j)) <= big));
+    }
     // What a fast step changes that restore cannot recompute (above is edge >= 2 at the restored g).
     struct Saved {
       Lanes<T, width> A, b, g, dg;

@@ -51,6 +51,22 @@ inline bool single_neuron_may_settle(double ex2, double ey2, double eps) {
   return (rest <= eps * (1 + 0x1p-20) * eb2 * (2 - eb2 + 0x1p-44)) | (rest == 0);
 }
 
+// The fast chunks' form of that filter: true at a chunk's end (ex2, ey2 as above) if single_neuron_settled held at
+// any of the chunk's (up to 32) steps, so that a chunk tests it once instead of every step (logistic and sqrt
+// kernels ~30 % faster, huber ~40 %).
+//
+// Why it holds: where single_neuron_settled holds, either small == 0 (a fixed point: rest stays 0), or eta big^2 < 2
+// (its rho < 1) and single_neuron_may_settle holds. From then on each step multiplies small by
+// 1 - eta q big^2 with 0 < q <= 1, which cannot enlarge it beyond its rounding, and moves big by at most
+// eta small^2 <= eps relative (plus half an ulp of rounding). Over 32 steps eta big^2 thus moves by < 100 eps
+// relative and eta small^2 grows by < 1e-11 relative; the doubled margins (2^-20 -> 2^-18 on the bound, 2^-44 ->
+// 2^-42 on 2 - eta big^2) cover both and the rounding of the evaluation in double, and a rest that underflowed in
+// double (rest == 0 above) stays below 2^-990.
+inline bool single_neuron_may_have_settled(double ex2, double ey2, double eps) {
+  const double rest = ex2 < ey2 ? ex2 : ey2, eb2 = ex2 < ey2 ? ey2 : ex2;
+  return (rest <= eps * (1 + 0x1p-18) * eb2 * (2 - eb2 + 0x1p-42)) | (rest < 0x1p-990);
+}
+
 // Chains advanced together by one advance_block call: enough independent chains to fill the vector units and
 // hide the latency of one step (double, double-double), or to overlap several x87 dependency chains.
 template <class T> constexpr int single_neuron_width() {
@@ -90,16 +106,14 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
     std::int64_t* steps;
     std::uint8_t* status;
     static constexpr T two = T(2);
+    static_assert(kChunkSteps <= 32, "after_chunk's convergence filter holds for chunks of up to 32 steps");
     const T lo, hi, big = huge<T>();
     const double eps = double(epsilon<T>());
 
-    // The per-step filter at (xn, .), with ey2 = eta yn^2: a necessary condition of convergence.
-    bool may_settle(T xn, T e, T ey2) const {
-      return single_neuron_may_settle(double(e) * double(xn) * double(xn), double(ey2), eps);
-    }
-    // The convergence rule at (xn, yn): single_neuron_settled behind its cheap filter.
+    // The convergence rule at (xn, yn), with ey2 = eta yn^2: single_neuron_settled behind its cheap filter.
     bool settles(T xn, T yn, T e, T ey2) const {
-      return may_settle(xn, e, ey2) && single_neuron_settled<T>(loss, xn, yn, e);
+      return single_neuron_may_settle(double(e) * double(xn) * double(xn), double(ey2), eps) &&
+             single_neuron_settled<T>(loss, xn, yn, e);
     }
     // Whether eta y^2 >= 2 (the flag a careful step leaves for the next one).
     static I above(T e, T y) { return e * y * y >= two; }
@@ -144,21 +158,27 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
       k.record(i, t, xn, yn);
       return settles(xn, yn, e, ey2n) ? kConverged : kRunning;
     }
-    // The update, band visits and flips; flags a possible convergence or first crossing of the edge.
+    // The update, band visits and flips; flags a possible first crossing of the edge.
     template <bool kMasked> void fast_step(State& s, int j, I a, I& flag) const {
       const T xi = s.x.get(j), yi = s.y.get(j), e = s.e.get(j);
       const T eg = e * loss.d1(xi * yi);
       const T xn = math::fnma(eg, yi, xi), yn = math::fnma(eg, xi, yi);
       const T ey2n = e * yn * yn;
       const I below = ey2n < two;
-      flag |= I(may_settle(xn, e, ey2n)) | (below & s.above[j] & (s.tc[j] < 0));
+      flag |= below & s.above[j] & (s.tc[j] < 0);
       s.nb[j] += a & in_band(ey2n);
       s.nf[j] += a & flipped(xi, xn);
       s.above[j] = a ? 1 - below : s.above[j];
       s.x.set(j, kMasked ? select(a, xn, xi) : xn);
       s.y.set(j, kMasked ? select(a, yn, yi) : yn);
     }
-    I finite(const State& s, int j) const { return (math::abs(s.x.get(j)) <= big) & (math::abs(s.y.get(j)) <= big); }
+    // A non-finite value, or a possible convergence at any step of the chunk.
+    I after_chunk(const State& s, int j) const {
+      const T x = s.x.get(j), y = s.y.get(j);
+      const double e = double(s.e.get(j)), xd = double(x), yd = double(y);
+      const I finite = (math::abs(x) <= big) & (math::abs(y) <= big);
+      return (1 - finite) | I(single_neuron_may_have_settled(e * xd * xd, e * yd * yd, eps));
+    }
     // What a fast step changes that restore cannot recompute (above is e y^2 >= 2 at the restored y).
     struct Saved {
       Lanes<T, width> x, y;
