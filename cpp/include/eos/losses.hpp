@@ -24,7 +24,12 @@ template <class T> struct Logistic {
 // l(s) = sqrt(1 + s^2), beta = 2.
 template <class T> struct Sqrt {
   T d1(T s) const {
-    const T q = math::fma(s, s, T(1));  // where s^2 overflows, l' has rounded to +-1 long before (NaN stays NaN)
+    const T q = math::fma(s, s, T(1));
+    if constexpr (std::is_same_v<T, double>) {
+      // Beyond 1 + s^2 = 2^60, l' = s/|s| (1 - 1/(2 s^2) + ...) rounds to +-1; below, 1/sqrt without a divider.
+      return select(q > 0x1p60, select(s > 0.0, 1.0, -1.0), s * fast::rsqrt(q));  // NaN stays NaN
+    }
+    // where s^2 overflows, l' has rounded to +-1 long before (NaN stays NaN)
     return select(q > huge<T>(), select(s > T(0), T(1), T(-1)), s / math::sqrt(q));
   }
   T d2(T s) const {
