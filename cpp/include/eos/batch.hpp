@@ -135,10 +135,10 @@ template <class T, int W> struct Lanes {
 // The chains go through Model::width lanes; a lane whose chain stops, or has had its k steps, hands it back and
 // takes the next one (so a block never computes dead lanes while its slowest chain finishes). Where `fast`
 // (vector types, no trajectory recorded), all lanes advance together in chunks of up to kChunkSteps steps of
-// straight-line code that compute only what every step must and flag the rare events per lane (a possible first
-// crossing of the edge at every step; a non-finite value or a possible convergence, checked at the chunk's end:
-// NaN and inf stay non-finite, and the models' convergence filters, once true, stay true for a chunk); a flagged
-// lane is put back to the chunk's start and retaken by careful_step, which does every test every step. Otherwise (x87 long double, float128, trajectories) careful_step runs throughout, lane
+// straight-line code that compute only the update, the per-step counters and a summary of what the chunk has seen
+// (the range of eta y^2, a possible convergence); at the chunk's end a lane that may have had an event in it (a
+// non-finite value: NaN and inf stay non-finite; a first crossing of the edge; a convergence) is put back to the
+// chunk's start and retaken by careful_step, which does every test every step. Otherwise (x87 long double, float128, trajectories) careful_step runs throughout, lane
 // by lane, so that the lanes' dependency chains overlap. Every lane rounds exactly as a lone chain would, so
 // results depend neither on the lane, nor on the group a chain is in, nor on the path.
 //
@@ -148,10 +148,10 @@ template <class T, int W> struct Lanes {
 //   starts_settled(State&, j, i): at t = 0, record the start and tell whether it has already converged;
 //   careful_step(State&, j, i, t) -> Status: step t of lane j with every test; kDiverged leaves the lane as it
 //     was (the chain keeps its last finite iterate);
-//   fast_step<kMasked>(State&, j, a, flag): one step of lane j computing only the update and the per-step
-//     counters, flag |= a possible event; with kMasked, lanes with a == 0 (empty or stopped) keep their state;
-//   after_chunk(const State&, j): nonzero if lane j may have had an event in the chunk that fast_step does not
-//     flag: a non-finite value, or a possible convergence at any of its steps; Saved and save(const State&) -> Saved: the part of the lanes' state a fast step
+//   Seen and seen_at_start(const State&) -> Seen: what the lanes' fast steps have seen in a chunk so far;
+//   fast_step<kMasked>(State&, j, a, Seen&): one step of lane j computing only the update, the per-step counters
+//     and what it adds to Seen; with kMasked, lanes with a == 0 (empty or stopped) keep their state;
+//   after_chunk(const State&, j, const Seen&): nonzero if lane j may have had an event in the chunk; Saved and save(const State&) -> Saved: the part of the lanes' state a fast step
 //     changes (the rest is recomputed, or is not touched by fast steps); restore(State&, const Saved& from, j):
 //     lane j back to its value in `from`.
 // Steps per chunk. 16: per chunk the engine saves the lanes, checks them and hands out steps. Against 8: 2-7 %
@@ -216,13 +216,12 @@ std::int64_t advance_lanes(const Model& m, std::int64_t i0, std::int64_t count, 
   // lanes retaken from the chunk's start.
   auto chunk = [&]<bool kMasked>(I c) {
     const typename Model::Saved start = m.save(s);
-    I flag[W];
-    for (int j = 0; j < W; ++j) flag[j] = 0;
+    typename Model::Seen seen = m.seen_at_start(s);
     for (I t = 0; t < c; ++t)
-      for (int j = 0; j < W; ++j) m.template fast_step<kMasked>(s, j, kMasked ? act[j] : I(1), flag[j]);
-    I any = 0;
+      for (int j = 0; j < W; ++j) m.template fast_step<kMasked>(s, j, kMasked ? act[j] : I(1), seen);
+    I flag[W], any = 0;
     for (int j = 0; j < W; ++j) {
-      flag[j] = act[j] & (flag[j] | m.after_chunk(s, j));
+      flag[j] = act[j] & m.after_chunk(s, j, seen);
       any |= flag[j];
     }
     for (int j = 0; j < W; ++j) tv[j] += c * (act[j] & (1 - flag[j]));

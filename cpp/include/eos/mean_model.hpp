@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <type_traits>
 
 #include "eos/batch.hpp"
@@ -107,7 +108,8 @@ template <class T, class Out> struct MeanModelKernel {
     using I = std::int64_t;
     struct State {
       Lanes<T, width> A, b, e, d, g, dg;  // g, dg: g(b) and g'(b) at the current b, carried step to step
-      I tc[width], above[width];          // above: eta d^2 g(b_{t-1})^2 / 2 >= 2
+      // above: eta d^2 g(b_{t-1})^2 / 2 >= 2, for careful steps (see the single neuron's State)
+      I tc[width], above[width];
     };
     const MeanModelKernel& k;
     std::int64_t* steps;
@@ -164,24 +166,38 @@ template <class T, class Out> struct MeanModelKernel {
       k.record(i, t, An, bn);
       return mean_model_settled<T>(An, bn, e, d, G) ? kConverged : kRunning;
     }
-    // The update; flags a possible convergence or first crossing of the edge.
-    template <bool kMasked> void fast_step(State& s, int j, I a, I& flag) const {
+    // What the fast steps of a chunk have seen: the largest and the smallest edge value (in double, the chunk's
+    // start included in the largest; see the single neuron's Seen), and whether the filter held at any step.
+    struct Seen {
+      double hi[width], lo[width];
+      I settle[width];
+    };
+    Seen seen_at_start(const State& s) const {
+      Seen v;
+      for (int j = 0; j < width; ++j) {
+        v.hi[j] = double(edge_of(s.e.get(j), s.d.get(j), s.g.get(j)));
+        v.lo[j] = std::numeric_limits<double>::infinity(), v.settle[j] = 0;
+      }
+      return v;
+    }
+    // The update, and what it adds to Seen.
+    template <bool kMasked> void fast_step(State& s, int j, I a, Seen& seen) const {
       const T A = s.A.get(j), b = s.b.get(j), g = s.g.get(j), dg = s.dg.get(j), e = s.e.get(j);
       T An, bn;
       update(A, b, g, dg, e, s.d.get(j), An, bn);
       const Gauss<T> G = gauss(bn);
       const T edge = edge_of(e, s.d.get(j), G.g);
-      const I below = edge < two;
-      flag |= I(may_settle(An, bn, e, G.g, G.dg, edge)) | (below & s.above[j] & (s.tc[j] < 0));
-      s.above[j] = a ? 1 - below : s.above[j];
+      seen.settle[j] |= I(may_settle(An, bn, e, G.g, G.dg, edge));
+      seen.hi[j] = std::max(seen.hi[j], double(edge)), seen.lo[j] = std::min(seen.lo[j], double(edge));
       s.A.set(j, kMasked ? select(a, An, A) : An);
       s.b.set(j, kMasked ? select(a, bn, b) : bn);
       s.g.set(j, kMasked ? select(a, G.g, g) : G.g);
       s.dg.set(j, kMasked ? select(a, G.dg, dg) : G.dg);
     }
-    // A non-finite value (the convergence filter runs every step, in fast_step).
-    I after_chunk(const State& s, int j) const {
-      return 1 - ((math::abs(s.A.get(j)) <= big) & (math::abs(s.b.get(j)) <= big));
+    // A non-finite value, a possible first crossing of the edge, or the convergence filter at any step.
+    I after_chunk(const State& s, int j, const Seen& seen) const {
+      const I finite = (math::abs(s.A.get(j)) <= big) & (math::abs(s.b.get(j)) <= big);
+      return (1 - finite) | seen.settle[j] | ((s.tc[j] < 0) & (seen.hi[j] >= 2.0) & (seen.lo[j] <= 2.0));
     }
     // What a fast step changes that restore cannot recompute (above is edge >= 2 at the restored g).
     struct Saved {
