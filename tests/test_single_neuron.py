@@ -218,10 +218,10 @@ def test_convergence_found_at_its_step_though_chunks_test_it_at_their_end(precis
     y0 = np.where(rng.uniform(size=n) < 0.5, rng.uniform(1.0, 3.0, n), rng.uniform(1.0, 1.4, n) * np.sqrt(2 / eta))
     x0[:50] = 10.0 ** rng.uniform(-200, -150, 50)
     kw = dict(precision=precision, max_steps=4000)
-    for loss in ("logistic", "sqrt"):
-        fast = eos.single_neuron(x0, y0, eta, loss, **kw)
-        careful = eos.single_neuron(x0, y0, eta, loss, record_every=4000, **kw)
-        assert fast.converged.sum() > n // 2 and len(np.unique(fast.steps[fast.converged] % 16)) == 16
+    for loss, beta in (("logistic", None), ("sqrt", None), ("huber", None), ("beta", 1.5)):
+        fast = eos.single_neuron(x0, y0, eta, loss, beta=beta, **kw)
+        careful = eos.single_neuron(x0, y0, eta, loss, beta=beta, record_every=4000, **kw)
+        assert fast.converged.sum() > n // 3 and len(np.unique(fast.steps[fast.converged] % 16)) == 16
         for f in ("x", "y", "steps", "converged", "t_cross", "band_steps", "flips"):
             np.testing.assert_array_equal(getattr(fast, f), getattr(careful, f), err_msg=f"{loss} {f}")
 
