@@ -135,10 +135,11 @@ template <class T, int W> struct Lanes {
 // The chains go through Model::width lanes; a lane whose chain stops, or has had its k steps, hands it back and
 // takes the next one (so a block never computes dead lanes while its slowest chain finishes). Where `fast`
 // (vector types, no trajectory recorded), all lanes advance together in chunks of up to kChunkSteps steps of
-// straight-line code that compute only the update, the per-step counters and a summary of what the chunk has seen
-// (the range of eta y^2, a possible convergence); at the chunk's end a lane that may have had an event in it (a
-// non-finite value: NaN and inf stay non-finite; a first crossing of the edge; a convergence) is put back to the
-// chunk's start and retaken by careful_step, which does every test every step. Otherwise (x87 long double, float128, trajectories) careful_step runs throughout, lane
+// straight-line code that compute only the update and a summary of what the chunk has seen (the range of eta y^2, a
+// possible convergence), from which the per-step counters are mostly added up at the chunk's end; at the chunk's
+// end a lane that may have had an event in it (a non-finite value: NaN and inf stay non-finite; a first crossing
+// of the edge; a convergence) is put back to the chunk's start and retaken by careful_step, which does every test
+// every step. Otherwise (x87 long double, float128, trajectories) careful_step runs throughout, lane
 // by lane, so that the lanes' dependency chains overlap. Every lane rounds exactly as a lone chain would, so
 // results depend neither on the lane, nor on the group a chain is in, nor on the path.
 //
@@ -149,9 +150,12 @@ template <class T, int W> struct Lanes {
 //   careful_step(State&, j, i, t) -> Status: step t of lane j with every test; kDiverged leaves the lane as it
 //     was (the chain keeps its last finite iterate);
 //   Seen and seen_at_start(const State&) -> Seen: what the lanes' fast steps have seen in a chunk so far;
-//   fast_step<kMasked>(State&, j, a, Seen&): one step of lane j computing only the update, the per-step counters
-//     and what it adds to Seen; with kMasked, lanes with a == 0 (empty or stopped) keep their state;
-//   after_chunk(const State&, j, const Seen&): nonzero if lane j may have had an event in the chunk; Saved and save(const State&) -> Saved: the part of the lanes' state a fast step
+//   fast_step<kMasked, kCount>(State&, j, a, Seen&): one step of lane j computing only the update, what it adds
+//     to Seen and, with kCount, the per-step counters; with kMasked, lanes with a == 0 (empty or stopped) keep
+//     their state;
+//   after_chunk(State&, j, a, const Seen&, c, counted): bit 0 set if lane j may have had an event in the chunk's
+//     c steps; bit 1 set if its counters needed counting step by step (when !counted the lane is then retaken;
+//     otherwise after_chunk adds them up, for a == 1); Saved and save(const State&) -> Saved: the part of the lanes' state a fast step
 //     changes (the rest is recomputed, or is not touched by fast steps); restore(State&, const Saved& from, j):
 //     lane j back to its value in `from`.
 // Steps per chunk. 16: per chunk the engine saves the lanes, checks them and hands out steps. Against 8: 2-7 %
@@ -212,18 +216,24 @@ std::int64_t advance_lanes(const Model& m, std::int64_t i0, std::int64_t count, 
     out_of_line<isa>(steps);
   };
 
-  // c <= kChunkSteps steps of every lane at once (kMasked: some lanes are empty or have stopped), then the flagged
-  // lanes retaken from the chunk's start.
-  auto chunk = [&]<bool kMasked>(I c) {
+  // c <= kChunkSteps steps of every lane at once (kMasked: some lanes are empty or have stopped; kCount: the
+  // counters are kept step by step), then the flagged lanes retaken from the chunk's start. Chunks count step by
+  // step only after one in which some lane's counters could not be added up at its end, and until one in which
+  // none would have needed it (bouncing chains cross the band's edges chunk after chunk).
+  bool counting = false;
+  auto chunk = [&]<bool kMasked, bool kCount>(I c) {
     const typename Model::Saved start = m.save(s);
     typename Model::Seen seen = m.seen_at_start(s);
     for (I t = 0; t < c; ++t)
-      for (int j = 0; j < W; ++j) m.template fast_step<kMasked>(s, j, kMasked ? act[j] : I(1), seen);
-    I flag[W], any = 0;
+      for (int j = 0; j < W; ++j) m.template fast_step<kMasked, kCount>(s, j, kMasked ? act[j] : I(1), seen);
+    I flag[W], any = 0, uncounted = 0;
     for (int j = 0; j < W; ++j) {
-      flag[j] = act[j] & m.after_chunk(s, j, seen);
+      const I ev = -act[j] & m.after_chunk(s, j, act[j], seen, c, kCount);  // both bits, for active lanes
+      uncounted |= ev >> 1;
+      flag[j] = (ev | (kCount ? 0 : ev >> 1)) & 1;
       any |= flag[j];
     }
+    counting = uncounted != 0;
     for (int j = 0; j < W; ++j) tv[j] += c * (act[j] & (1 - flag[j]));
     if (!any) return;
     for (int j = 0; j < W; ++j) {
@@ -248,9 +258,9 @@ std::int64_t advance_lanes(const Model& m, std::int64_t i0, std::int64_t count, 
     const I c = std::min(kChunkSteps, due - clock);
     if (fast) {
       if (alive == W)
-        chunk.template operator()<false>(c);
+        counting ? chunk.template operator()<false, true>(c) : chunk.template operator()<false, false>(c);
       else
-        chunk.template operator()<true>(c);
+        counting ? chunk.template operator()<true, true>(c) : chunk.template operator()<true, false>(c);
     } else {
       for (I t = 0; t < c; ++t)
         for (int j = 0; j < W; ++j)

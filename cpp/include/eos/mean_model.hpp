@@ -181,7 +181,7 @@ template <class T, class Out> struct MeanModelKernel {
       return v;
     }
     // The update, and what it adds to Seen.
-    template <bool kMasked> void fast_step(State& s, int j, I a, Seen& seen) const {
+    template <bool kMasked, bool kCount> void fast_step(State& s, int j, I a, Seen& seen) const {  // no counters
       const T A = s.A.get(j), b = s.b.get(j), g = s.g.get(j), dg = s.dg.get(j), e = s.e.get(j);
       T An, bn;
       update(A, b, g, dg, e, s.d.get(j), An, bn);
@@ -195,7 +195,7 @@ template <class T, class Out> struct MeanModelKernel {
       s.dg.set(j, kMasked ? select(a, G.dg, dg) : G.dg);
     }
     // A non-finite value, a possible first crossing of the edge, or the convergence filter at any step.
-    I after_chunk(const State& s, int j, const Seen& seen) const {
+    I after_chunk(const State& s, int j, I, const Seen& seen, I, bool) const {
       const I finite = (math::abs(s.A.get(j)) <= big) & (math::abs(s.b.get(j)) <= big);
       return (1 - finite) | seen.settle[j] | ((s.tc[j] < 0) & (seen.hi[j] >= 2.0) & (seen.lo[j] <= 2.0));
     }

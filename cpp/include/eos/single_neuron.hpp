@@ -112,6 +112,7 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
     static_assert(kChunkSteps <= 32, "after_chunk's convergence filter holds for chunks of up to 32 steps");
     const T lo, hi, big = huge<T>();
     const double eps = double(epsilon<T>());
+    const double lo_d = double(lo), hi_d = double(hi);  // the band in double, for the ranges in Seen
 
     // The convergence rule at (xn, yn), with ey2 = eta yn^2: single_neuron_settled behind its cheap filter.
     bool settles(T xn, T yn, T e, T ey2) const {
@@ -171,40 +172,48 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
       k.record(i, t, xn, yn);
       return settles(xn, yn, e, ey2n) ? kConverged : kRunning;
     }
-    // What the fast steps of a chunk have seen: the largest and the smallest eta y^2 (rounded to double: monotone,
-    // so 2 stays on its side), the chunk's start included in the largest. A first crossing of the edge in the
-    // chunk needs a value >= 2 followed by one < 2: two operations a step instead of a flag carried step to step.
+    // What the fast steps of a chunk have seen: eta y^2 at its start, and the largest and the smallest after its
+    // steps (rounded to double: monotone, so 2 and the band's ends stay on their sides). A first crossing of the
+    // edge in the chunk needs a value >= 2 followed by one < 2: two operations a step instead of a flag carried
+    // step to step. And where the range lies wholly inside or outside the band, its visits are c or 0.
     struct Seen {
-      double hi[width], lo[width];
+      double first[width], hi[width], lo[width];
     };
     Seen seen_at_start(const State& s) const {
       Seen v;
       for (int j = 0; j < width; ++j) {
         const T y = s.y.get(j);
-        v.hi[j] = double(s.e.get(j) * y * y), v.lo[j] = std::numeric_limits<double>::infinity();
+        v.first[j] = double(s.e.get(j) * y * y);
+        v.hi[j] = -std::numeric_limits<double>::infinity(), v.lo[j] = std::numeric_limits<double>::infinity();
       }
       return v;
     }
-    // The update, band visits and flips, and the range of eta y^2.
-    template <bool kMasked> void fast_step(State& s, int j, I a, Seen& seen) const {
+    // The update, the flips, the range of eta y^2 and, with kCount, the band visits.
+    template <bool kMasked, bool kCount> void fast_step(State& s, int j, I a, Seen& seen) const {
       const T xi = s.x.get(j), yi = s.y.get(j), e = s.e.get(j);
       const T eg = e * loss.d1(xi * yi);
       const T xn = math::fnma(eg, yi, xi), yn = math::fnma(eg, xi, yi);
       const T ey2n = e * yn * yn;
       const double ey2 = double(ey2n);
       seen.hi[j] = std::max(seen.hi[j], ey2), seen.lo[j] = std::min(seen.lo[j], ey2);
-      s.nb[j] += a & in_band(ey2n);
+      if constexpr (kCount) s.nb[j] += a & in_band(ey2n);
       s.nf[j] += a & sign_flipped(xi, xn);
       s.x.set(j, kMasked ? select(a, xn, xi) : xn);
       s.y.set(j, kMasked ? select(a, yn, yi) : yn);
     }
-    // A non-finite value, a possible first crossing of the edge or a possible convergence at any step of the chunk.
-    I after_chunk(const State& s, int j, const Seen& seen) const {
+    // Bit 0: a non-finite value, a possible first crossing of the edge or a possible convergence at any of the
+    // chunk's c steps. Bit 1: its eta y^2 range straddles an end of the band; otherwise, where the chunk did not
+    // count, its c or 0 band visits are added here.
+    I after_chunk(State& s, int j, I a, const Seen& seen, I c, bool counted) const {
       const T x = s.x.get(j), y = s.y.get(j);
       const double e = double(s.e.get(j)), xd = double(x), yd = double(y);
       const I finite = (math::abs(x) <= big) & (math::abs(y) <= big);
-      const I crossing = (s.tc[j] < 0) & (seen.hi[j] >= 2.0) & (seen.lo[j] <= 2.0);
-      return (1 - finite) | crossing | I(single_neuron_may_have_settled(e * xd * xd, e * yd * yd, eps));
+      const I crossing = (s.tc[j] < 0) & (std::max(seen.first[j], seen.hi[j]) >= 2.0) & (seen.lo[j] <= 2.0);
+      const I inside = (seen.lo[j] > lo_d) & (seen.hi[j] < hi_d);
+      const I outside = (seen.hi[j] < lo_d) | (seen.lo[j] > hi_d);
+      if (!counted) s.nb[j] += c * (a & inside);
+      return ((1 - finite) | crossing | I(single_neuron_may_have_settled(e * xd * xd, e * yd * yd, eps))) |
+             ((1 - (inside | outside)) << 1);
     }
     // What a fast step changes that restore cannot recompute (above is e y^2 >= 2 at the restored y).
     struct Saved {
