@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <limits>
 #include <type_traits>
 
 #include "eos/batch.hpp"
@@ -166,29 +165,29 @@ template <class T, class Out> struct MeanModelKernel {
       k.record(i, t, An, bn);
       return mean_model_settled<T>(An, bn, e, d, G) ? kConverged : kRunning;
     }
-    // What the fast steps of a chunk have seen: the largest and the smallest edge value (in double, the chunk's
-    // start included in the largest; see the single neuron's Seen), and whether the filter held at any step.
+    // What the fast steps of a chunk have seen: the range of the edge value eta d^2 g^2 / 2 (ChunkRange), and
+    // whether the convergence filter held at any step.
     struct Seen {
-      double hi[width], lo[width];
+      ChunkRange<width> edge;
       I settle[width];
     };
     Seen seen_at_start(const State& s) const {
       Seen v;
       for (int j = 0; j < width; ++j) {
-        v.hi[j] = double(edge_of(s.e.get(j), s.d.get(j), s.g.get(j)));
-        v.lo[j] = std::numeric_limits<double>::infinity(), v.settle[j] = 0;
+        v.edge.start(j, double(edge_of(s.e.get(j), s.d.get(j), s.g.get(j))));
+        v.settle[j] = 0;
       }
       return v;
     }
-    // The update, and what it adds to Seen.
-    template <bool kMasked, bool kCount> void fast_step(State& s, int j, I a, Seen& seen) const {  // no counters
+    // The update, and what it adds to Seen (the mean model keeps no per-step counters: kCount changes nothing).
+    template <bool kMasked, bool kCount> void fast_step(State& s, int j, I a, Seen& seen) const {
       const T A = s.A.get(j), b = s.b.get(j), g = s.g.get(j), dg = s.dg.get(j), e = s.e.get(j);
       T An, bn;
       update(A, b, g, dg, e, s.d.get(j), An, bn);
       const Gauss<T> G = gauss(bn);
       const T edge = edge_of(e, s.d.get(j), G.g);
       seen.settle[j] |= I(may_settle(An, bn, e, G.g, G.dg, edge));
-      seen.hi[j] = std::max(seen.hi[j], double(edge)), seen.lo[j] = std::min(seen.lo[j], double(edge));
+      seen.edge.add(j, double(edge));
       s.A.set(j, kMasked ? select(a, An, A) : An);
       s.b.set(j, kMasked ? select(a, bn, b) : bn);
       s.g.set(j, kMasked ? select(a, G.g, g) : G.g);
@@ -197,7 +196,7 @@ template <class T, class Out> struct MeanModelKernel {
     // A non-finite value, a possible first crossing of the edge, or the convergence filter at any step.
     I after_chunk(const State& s, int j, I, const Seen& seen, I, bool) const {
       const I finite = (math::abs(s.A.get(j)) <= big) & (math::abs(s.b.get(j)) <= big);
-      return (1 - finite) | seen.settle[j] | ((s.tc[j] < 0) & (seen.hi[j] >= 2.0) & (seen.lo[j] <= 2.0));
+      return (1 - finite) | seen.settle[j] | ((s.tc[j] < 0) & seen.edge.may_fall_below(j, 2.0));
     }
     // What a fast step changes that restore cannot recompute (above is edge >= 2 at the restored g).
     struct Saved {

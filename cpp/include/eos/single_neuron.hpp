@@ -41,6 +41,13 @@ template <class T, class Loss> bool single_neuron_settled(const Loss& loss, T x,
   return math::abs(single_neuron_sharpness<T>(loss, x, y) - b2) <= tol * b2;
 }
 
+// The test both filters below make, with their own margins: with rest the smaller of ex2, ey2 and eb2 the larger,
+// rest <= eps rel eb2 (2 - eb2 + slack), or rest < floor.
+inline bool single_neuron_filter(double ex2, double ey2, double eps, double rel, double slack, double floor) {
+  const double rest = ex2 < ey2 ? ex2 : ey2, eb2 = ex2 < ey2 ? ey2 : ex2;
+  return (rest <= eps * rel * eb2 * (2 - eb2 + slack)) | (rest < floor);
+}
+
 // A cheap necessary condition of single_neuron_settled, the kernels' per-step filter: small == 0, or
 // eta small^2 <= eps (1 - rho^2) with rho >= |1 - eta big^2|, evaluated in double with margins that cover the
 // rounding of every precision (a filter may err only towards true). Without the rho factor a chain near the edge
@@ -48,8 +55,7 @@ template <class T, class Loss> bool single_neuron_settled(const Loss& loss, T x,
 // single_neuron_settled.
 // Takes ex2 = eta x^2 and ey2 = eta y^2 (in double), so the kernels can reuse the eta y^2 they need anyway.
 inline bool single_neuron_may_settle(double ex2, double ey2, double eps) {
-  const double rest = ex2 < ey2 ? ex2 : ey2, eb2 = ex2 < ey2 ? ey2 : ex2;
-  return (rest <= eps * (1 + 0x1p-20) * eb2 * (2 - eb2 + 0x1p-44)) | (rest == 0);
+  return single_neuron_filter(ex2, ey2, eps, 1 + 0x1p-20, 0x1p-44, 0x1p-1074);  // rest < 2^-1074: rest == 0
 }
 
 // The fast chunks' form of that filter: true at a chunk's end (ex2, ey2 as above) if single_neuron_settled held at
@@ -64,8 +70,7 @@ inline bool single_neuron_may_settle(double ex2, double ey2, double eps) {
 // 2^-42 on 2 - eta big^2) cover both and the rounding of the evaluation in double, and a rest that underflowed in
 // double (rest == 0 above) stays below 2^-990.
 inline bool single_neuron_may_have_settled(double ex2, double ey2, double eps) {
-  const double rest = ex2 < ey2 ? ex2 : ey2, eb2 = ex2 < ey2 ? ey2 : ex2;
-  return (rest <= eps * (1 + 0x1p-18) * eb2 * (2 - eb2 + 0x1p-42)) | (rest < 0x1p-990);
+  return single_neuron_filter(ex2, ey2, eps, 1 + 0x1p-18, 0x1p-42, 0x1p-990);
 }
 
 // Chains advanced together by one advance_block call: enough independent chains to fill the vector units and
@@ -112,7 +117,7 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
     static_assert(kChunkSteps <= 32, "after_chunk's convergence filter holds for chunks of up to 32 steps");
     const T lo, hi, big = huge<T>();
     const double eps = double(epsilon<T>());
-    const double lo_d = double(lo), hi_d = double(hi);  // the band in double, for the ranges in Seen
+    const double lo_d = double(lo), hi_d = double(hi);  // the band in double, for the range in Seen
 
     // The convergence rule at (xn, yn), with ey2 = eta yn^2: single_neuron_settled behind its cheap filter.
     bool settles(T xn, T yn, T e, T ey2) const {
@@ -172,19 +177,15 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
       k.record(i, t, xn, yn);
       return settles(xn, yn, e, ey2n) ? kConverged : kRunning;
     }
-    // What the fast steps of a chunk have seen: eta y^2 at its start, and the largest and the smallest after its
-    // steps (rounded to double: monotone, so 2 and the band's ends stay on their sides). A first crossing of the
-    // edge in the chunk needs a value >= 2 followed by one < 2: two operations a step instead of a flag carried
-    // step to step. And where the range lies wholly inside or outside the band, its visits are c or 0.
-    struct Seen {
-      double first[width], hi[width], lo[width];
-    };
+    // What the fast steps of a chunk have seen: the range of eta y^2 (ChunkRange), from which after_chunk reads a
+    // possible first crossing of the edge and, where the range lies wholly inside or outside the band, its c or 0
+    // visits.
+    using Seen = ChunkRange<width>;
     Seen seen_at_start(const State& s) const {
       Seen v;
       for (int j = 0; j < width; ++j) {
         const T y = s.y.get(j);
-        v.first[j] = double(s.e.get(j) * y * y);
-        v.hi[j] = -std::numeric_limits<double>::infinity(), v.lo[j] = std::numeric_limits<double>::infinity();
+        v.start(j, double(s.e.get(j) * y * y));
       }
       return v;
     }
@@ -194,8 +195,7 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
       const T eg = e * loss.d1(xi * yi);
       const T xn = math::fnma(eg, yi, xi), yn = math::fnma(eg, xi, yi);
       const T ey2n = e * yn * yn;
-      const double ey2 = double(ey2n);
-      seen.hi[j] = std::max(seen.hi[j], ey2), seen.lo[j] = std::min(seen.lo[j], ey2);
+      seen.add(j, double(ey2n));
       if constexpr (kCount) s.nb[j] += a & in_band(ey2n);
       s.nf[j] += a & sign_flipped(xi, xn);
       s.x.set(j, kMasked ? select(a, xn, xi) : xn);
@@ -208,9 +208,8 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
       const T x = s.x.get(j), y = s.y.get(j);
       const double e = double(s.e.get(j)), xd = double(x), yd = double(y);
       const I finite = (math::abs(x) <= big) & (math::abs(y) <= big);
-      const I crossing = (s.tc[j] < 0) & (std::max(seen.first[j], seen.hi[j]) >= 2.0) & (seen.lo[j] <= 2.0);
-      const I inside = (seen.lo[j] > lo_d) & (seen.hi[j] < hi_d);
-      const I outside = (seen.hi[j] < lo_d) | (seen.lo[j] > hi_d);
+      const I crossing = (s.tc[j] < 0) & seen.may_fall_below(j, 2.0);
+      const I inside = seen.inside(j, lo_d, hi_d), outside = seen.outside(j, lo_d, hi_d);
       if (!counted) s.nb[j] += c * (a & inside);
       return ((1 - finite) | crossing | I(single_neuron_may_have_settled(e * xd * xd, e * yd * yd, eps))) |
              ((1 - (inside | outside)) << 1);
