@@ -109,6 +109,7 @@ def test_sqrt_loss_derivative_within_a_few_ulps_over_the_whole_range():
     np.testing.assert_array_equal(got, [0.0, -0.0, 1.0, -1.0, np.nan, 1.0, -1.0])
     assert np.signbit(got[1])
 
+
 # ---------------------------------------------------------------------------------------------------------
 # double-double (cpp/include/eos/double_double.hpp): the arithmetic of precision="double-double"
 

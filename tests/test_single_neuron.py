@@ -225,6 +225,7 @@ def test_convergence_found_at_its_step_though_chunks_test_it_at_their_end(precis
         for f in ("x", "y", "steps", "converged", "t_cross", "band_steps", "flips"):
             np.testing.assert_array_equal(getattr(fast, f), getattr(careful, f), err_msg=f"{loss} {f}")
 
+
 @pytest.mark.parametrize("precision", ["longdouble", "double-double"])
 def test_results_do_not_depend_on_threads(precision):
     rng = np.random.default_rng(1)
