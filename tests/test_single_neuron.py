@@ -238,6 +238,18 @@ def test_results_do_not_depend_on_threads(precision):
     np.testing.assert_array_equal(a.s_cross, b.s_cross)  # NaNs in the same places compare equal here
 
 
+def test_results_do_not_depend_on_how_the_call_is_cut_into_rounds():
+    """A call advances every chain k steps a round, k starting near 2^24 / n in double: 500 chains alone take their
+    4000 steps in one round; at the head of 10^5 others, in rounds of 167 steps and more. Same bits."""
+    rng = np.random.default_rng(2)
+    x0, y0 = rng.uniform(0, 4, 100_500), rng.uniform(1, 12, 100_500)
+    alone = eos.single_neuron(x0[:500], y0[:500], 0.05, "logistic", precision="double", max_steps=4000)
+    crowd = eos.single_neuron(x0, y0, 0.05, "logistic", precision="double", max_steps=4000)
+    assert alone.converged.any() and (alone.t_cross >= 0).any() and (alone.flips > 0).any()
+    for f in ("x", "y", "steps", "converged", "diverged", "t_cross", "band_steps", "flips"):
+        np.testing.assert_array_equal(getattr(alone, f), getattr(crowd, f)[:500], err_msg=f)
+
+
 @pytest.mark.parametrize(
     "kwargs,match",
     [

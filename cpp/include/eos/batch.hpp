@@ -16,6 +16,7 @@
 #include <ctime>
 #include <limits>
 #include <string>
+#include <type_traits>
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -322,8 +323,16 @@ template <class Out> struct Recorder {
   }
 };
 
+// Chain-steps in run_batched's first round, before it has timed one. 2^24 in double: ~20 ms of a thread, and a
+// round fewer for short calls (10^6 chains x 200 steps in rounds of 16 and 184 steps, not 1, 16 and 183: each round
+// moves every chain through a lane and back, and dropping one made such calls 3-10 % faster). 2^20 in the slower
+// precisions, whose steps cost 10-100x more, so that their first round stays well under a second too.
+template <class T> constexpr std::int64_t first_round_chain_steps() {
+  return std::int64_t(1) << (std::is_same_v<T, double> ? 24 : 20);
+}
+
 // Advance every running chain of `kernel` until it stops or `max_steps` steps have been taken.
-// Kernel: width and advance_block<isa>(i0, count, k) (see advance_block_on).
+// Kernel: width, first_round (first_round_chain_steps) and advance_block<isa>(i0, count, k) (see advance_block_on).
 // between_rounds(steps_done, chains_still_running) runs on the calling thread, outside any parallel region;
 // it may throw to abort the run. Blocks are fixed slices of the chains, so which thread runs one is immaterial.
 template <class Kernel, class Hook>
@@ -338,10 +347,10 @@ void run_batched(Kernel& kernel, std::int64_t n, std::int64_t max_steps, int thr
   const BlockFn<Kernel> advance = pick_advance_block<Kernel>();
   const Kernel& kern = kernel;
   std::int64_t done = 0, running = n;
-  // First round: about 2^20 chain-steps; later rounds are rescaled to last round_seconds, growing by up to 16x a
-  // round (every round moves each chain through a lane and back: at 10^6 chains and cheap steps, ramping up by 4x
-  // took five memory-bound rounds for 200 steps, and two threads ran only 1.6x one).
-  std::int64_t k = std::max<std::int64_t>(1, (std::int64_t(1) << 20) / std::max<std::int64_t>(n, 1));
+  // First round: about Kernel::first_round chain-steps; later rounds are rescaled to last round_seconds, growing by
+  // up to 16x a round (every round moves each chain through a lane and back: at 10^6 chains and cheap steps,
+  // ramping up by 4x took five memory-bound rounds for 200 steps, and two threads ran only 1.6x one).
+  std::int64_t k = std::max<std::int64_t>(1, Kernel::first_round / std::max<std::int64_t>(n, 1));
   while (done < max_steps && running > 0) {
     k = std::min(k, max_steps - done);
     const auto t0 = std::chrono::steady_clock::now();

@@ -86,6 +86,7 @@ template <class T> constexpr int single_neuron_width() {
 // Out is the type trajectories are recorded in (T itself, or long double when T is float128).
 template <class T, class Loss, class Out> struct SingleNeuronKernel {
   static constexpr int width = single_neuron_width<T>();
+  static constexpr std::int64_t first_round = first_round_chain_steps<T>();
   Loss loss;
   T* x;
   T* y;
