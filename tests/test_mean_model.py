@@ -106,6 +106,26 @@ def test_fast_chunks_match_the_careful_path(precision):
             assert getattr(solo, f) == getattr(fast, f)[i], (i, f)
 
 
+@pytest.mark.parametrize("precision", ["double", "double-double"])
+def test_convergence_found_at_its_step_though_chunks_test_it_at_their_end(precision):
+    """The fast chunks test convergence once, at their end (mean_model_may_have_settled), and retake a lane from the
+    chunk's start when it may have converged inside: every chain must still stop at the very step the careful path
+    stops it. Chains converging at every step of a chunk: below and near η* (edge near 2, where the margins
+    matter), with b far below 0 (where g moves fastest with b), and from tiny A0 (the underflow clause)."""
+    rng = np.random.default_rng(29)
+    n = 3000
+    d = rng.choice([5.0, 10.0, 40.0], n)
+    eta = rng.uniform(0.2, 2.0, n) * 8 * np.pi / d**2
+    A0, b0 = rng.uniform(-2.0, 2.0, n), rng.uniform(-4.0, 0.5, n)
+    A0[:50] = 10.0 ** rng.uniform(-200, -150, 50)
+    kw = dict(b0=b0, precision=precision, max_steps=3000)
+    fast = eos.mean_model(A0, eta, d, **kw)
+    careful = eos.mean_model(A0, eta, d, record_every=3000, **kw)
+    assert fast.converged.sum() > n // 3 and len(np.unique(fast.steps[fast.converged] % 16)) == 16
+    for f in ("A", "b", "steps", "converged", "diverged", "t_cross"):
+        np.testing.assert_array_equal(getattr(fast, f), getattr(careful, f), err_msg=f)
+
+
 @pytest.mark.parametrize("precision", ["longdouble", "double-double"])
 def test_results_do_not_depend_on_threads(precision):
     A0 = np.random.default_rng(2).uniform(0.2, 2, 5000)
