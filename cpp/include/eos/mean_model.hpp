@@ -158,17 +158,15 @@ template <class T, class Out> struct MeanModelKernel {
     static double rest_of(T A, T e, T g, T dg) {
       return double(e) * double(g) * double(dg) * double(A) * double(A) / 4;
     }
-    // The per-step filter at (A, b) with g = g(b), g' = g'(b) and edge = eta d^2 g^2 / 2: a necessary condition
-    // of mean_model_settled.
-    bool may_settle(T A, T b, T e, T g, T dg, T edge) const {
-      return mean_model_may_settle(rest_of(A, e, g, dg), double(edge), math::abs(double(b)), eps);
-    }
-    // At t = 0: the convergence rule behind the per-step filter, from the g and g' the lane already holds (the
-    // full rule needs g'' too, and a scalar fast::gauss per chain cost more than the step of a 1-step call).
+    // At t = 0: the convergence rule behind its filter (mean_model_may_settle), from the g and g' the lane already
+    // holds (the full rule needs g'' too, and a scalar fast::gauss per chain cost more than the step of a 1-step
+    // call).
     bool starts_settled(State& s, int j, I i) const {
       const T A = s.A.get(j), b = s.b.get(j), e = s.e.get(j), d = s.d.get(j), g = s.g.get(j);
       k.record(i, 0, A, b);
-      return may_settle(A, b, e, g, s.dg.get(j), edge_of(e, d, g)) && mean_model_settled<T>(A, b, e, d, gauss(b));
+      return mean_model_may_settle(rest_of(A, e, g, s.dg.get(j)), double(edge_of(e, d, g)), math::abs(double(b)),
+                                   eps) &&
+             mean_model_settled<T>(A, b, e, d, gauss(b));
     }
     // The GD update of (A, b), shared by both paths; edge_of: eta d^2 g^2 / 2.
     static void update(T A, T b, T g, T dg, T e, T d, T& An, T& bn) {
