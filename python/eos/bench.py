@@ -339,9 +339,12 @@ def _peak_kb() -> int:
     return peak // 1024 if sys.platform == "darwin" else peak
 
 
-def measure(spec: Spec, min_time: float = 1.0, max_reps: int = 3) -> dict[str, Any]:
+def measure(spec: Spec, min_time: float = 1.0, max_reps: int = 10) -> dict[str, Any]:
     """Build the implementation (JIT peers compile here, outside the timing), then time up to max_reps runs
-    (just one when it takes longer than min_time) and keep the fastest. Peak memory covers build and runs."""
+    (just one when it takes longer than min_time) and keep the fastest. Peak memory covers build and runs.
+
+    Ten, not three: a call of ~0.1 s (eos double on 10^6 chains) spends 10-60 ms of it on fresh output pages,
+    more when they arrive as huge pages, and three runs often missed the fast case (bench/NOTES.md §17)."""
     base_kb = _status_kb("VmRSS") or _peak_kb()
     init = inputs(spec.model, spec.n)
     if spec.impl == "eos":
