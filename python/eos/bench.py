@@ -343,7 +343,7 @@ def measure(spec: Spec, min_time: float = 1.0, max_reps: int = 10) -> dict[str, 
     """Build the implementation (JIT peers compile here, outside the timing), then time up to max_reps runs
     (just one when it takes longer than min_time) and keep the fastest. Peak memory covers build and runs.
 
-    Ten, not three: a call of ~0.1 s (eos double on 10^6 chains) spends 10-60 ms of it on fresh output pages,
+    Ten, not three: a call of ~0.1 s (eos double on 10^6 chains) spends 13-80 ms of it on fresh output pages,
     more when they arrive as huge pages, and three runs often missed the fast case (bench/NOTES.md §17)."""
     base_kb = _status_kb("VmRSS") or _peak_kb()
     init = inputs(spec.model, spec.n)
