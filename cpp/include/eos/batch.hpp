@@ -149,6 +149,14 @@ template <int W> struct ChunkRange {
   std::int64_t outside(int j, double a, double b) const { return (hi[j] < a) | (lo[j] > b); }
 };
 
+// The test of both models' convergence filters (single_neuron_may_settle, mean_model_may_settle and their per-chunk
+// forms), each with its own margins: with edge the value whose distance from 1 bounds the contraction
+// (rho >= |1 - edge|), rest <= eps rel scale edge (2 - edge + slack), or rest < floor.
+inline bool settle_filter(double rest, double scale, double edge, double eps, double rel, double slack,
+                          double floor) {
+  return (rest <= eps * rel * scale * edge * (2 - edge + slack)) | (rest < floor);
+}
+
 // The lane engine both models' kernels run on: at most k more steps of each running chain i0 .. i0+count-1
 // (any count); returns how many still run.
 //

@@ -70,12 +70,10 @@ template <class T> bool mean_model_settled(T A, T b, T eta, T d, const Gauss<T>&
   return math::abs(mean_model_sharpness<T>(A, d, G) - limit) <= tol * limit;
 }
 
-// The test both filters below make, with their own margins: rest <= eps rel max(scale, 2^-1022) edge (2 - edge +
-// slack), or rest < floor.
+// settle_filter (batch.hpp) at scale max(|b|, 2^-1022), with the margins of the filter below that calls it.
 inline bool mean_model_filter(double rest, double edge, double scale, double eps, double rel, double slack,
                               double floor) {
-  const double s = scale > 0x1p-1022 ? scale : 0x1p-1022;
-  return (rest <= eps * rel * s * edge * (2 - edge + slack)) | (rest < floor);
+  return settle_filter(rest, scale > 0x1p-1022 ? scale : 0x1p-1022, edge, eps, rel, slack, floor);
 }
 
 // A necessary condition of mean_model_settled, from rest = eta g g' A^2 / 4, edge = eta d^2 g^2 / 2 and

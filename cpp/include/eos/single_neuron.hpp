@@ -41,11 +41,11 @@ template <class T, class Loss> bool single_neuron_settled(const Loss& loss, T x,
   return math::abs(single_neuron_sharpness<T>(loss, x, y) - b2) <= tol * b2;
 }
 
-// The test both filters below make, with their own margins: with rest the smaller of ex2, ey2 and eb2 the larger,
-// rest <= eps rel eb2 (2 - eb2 + slack), or rest < floor.
+// settle_filter (batch.hpp) with rest the smaller of ex2, ey2 and edge the larger, at scale 1, with the margins of
+// the filter below that calls it.
 inline bool single_neuron_filter(double ex2, double ey2, double eps, double rel, double slack, double floor) {
   const double rest = ex2 < ey2 ? ex2 : ey2, eb2 = ex2 < ey2 ? ey2 : ex2;
-  return (rest <= eps * rel * eb2 * (2 - eb2 + slack)) | (rest < floor);
+  return settle_filter(rest, 1.0, eb2, eps, rel, slack, floor);
 }
 
 // A cheap necessary condition of single_neuron_settled, the kernels' per-step filter: small == 0, or
