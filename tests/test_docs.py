@@ -1,0 +1,39 @@
+"""The examples in README.md and in the package's docstrings, run as doctests: the documented outputs are
+what the code prints."""
+
+import doctest
+import importlib
+import pkgutil
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import eos
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+@pytest.mark.skipif(np.finfo(np.longdouble).nmant != 63, reason="README's outputs are x87 long double digits")
+def test_readme_examples_print_what_they_show():
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(), re.S)
+    test = doctest.DocTestParser().get_doctest("\n".join(blocks), {"np": np, "eos": eos}, "README.md", str(README), 0)
+    runner = doctest.DocTestRunner()
+    runner.run(test)
+    assert len(test.examples) >= 3
+    assert runner.failures == 0
+
+
+def _modules_with_examples():
+    for info in pkgutil.walk_packages(eos.__path__, "eos."):
+        if info.name in ("eos._core", "eos.__main__"):
+            continue
+        if any(t.examples for t in doctest.DocTestFinder().find(importlib.import_module(info.name))):
+            yield info.name
+
+
+@pytest.mark.parametrize("name", list(_modules_with_examples()))
+def test_docstring_examples(name):
+    result = doctest.testmod(importlib.import_module(name), verbose=False)
+    assert result.failed == 0
