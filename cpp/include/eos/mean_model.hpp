@@ -100,10 +100,11 @@ inline bool mean_model_may_have_settled(double rest, double edge, double scale, 
 }
 
 // Chains advanced together by one advance_block call (see single_neuron_width): the vector lanes for double and
-// double-double, several overlapping x87 dependency chains for long double.
+// double-double, several overlapping x87 dependency chains for long double. Four vectors in double and two in
+// double-double, for the same reason as there (bench/NOTES.md §18: +6 % and +9 % on the 2-vCPU Xeon).
 template <class T> constexpr int mean_model_width() {
-  if constexpr (std::is_same_v<T, double>) return 16;
-  if constexpr (std::is_same_v<T, dd>) return 8;
+  if constexpr (std::is_same_v<T, double>) return 32;
+  if constexpr (std::is_same_v<T, dd>) return 16;
   if constexpr (std::is_same_v<T, long double>) return 4;
   return 1;
 }
