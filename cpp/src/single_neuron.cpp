@@ -1,80 +1,14 @@
 // Binding of the single-neuron kernel: eos._core.single_neuron and eos._core.loss_derivatives.
-#include <cmath>
-#include <limits>
-
-#include "eos/single_neuron.hpp"
-#include "pybind.hpp"
+#include "single_neuron_binding.hpp"
 
 namespace eos::bind {
+
+// Instantiated in single_neuron_dd.cpp, which is compiled with other flags.
+extern template py::dict single_neuron<dd>(const py::array&, const py::array&, const py::array&, const std::string&,
+                                           double, std::int64_t, double, double, std::int64_t, int,
+                                           const py::object&);
+
 namespace {
-
-// Call f(loss) with the loss object of T named by `name`.
-template <class T, class F> decltype(auto) with_loss(const std::string& name, double beta, F&& f) {
-  if (name == "logistic") return f(Logistic<T>{});
-  if (name == "sqrt") return f(Sqrt<T>{});
-  if (name == "huber") return f(Huber<T>{});
-  if (name == "beta") {
-    if (!(beta > 1) || !std::isfinite(beta)) throw py::value_error("beta must be a finite number > 1 for loss='beta'");
-    return f(Beta<T>(T(beta)));
-  }
-  throw py::value_error("loss must be one of 'logistic', 'sqrt', 'huber', 'beta', got '" + name + "'");
-}
-
-template <class T>
-py::dict single_neuron(const py::array& x0, const py::array& y0, const py::array& eta, const std::string& loss_name,
-                       double beta, std::int64_t max_steps, double band_lo, double band_hi,
-                       std::int64_t record_every, int threads, const py::object& progress) {
-  using O = Out<T>;
-  const py::ssize_t n = x0.size();
-  const auto x0a = input<O>(x0, "x0", n), y0a = input<O>(y0, "y0", n);
-  const Shared<T> eta_w(eta, "eta", n, threads);
-  Working<T> x(n), y(n);
-  load(x, x0a, threads);
-  load(y, y0a, threads);
-  auto steps = filled<std::int64_t>(n, 0, threads), t_cross = filled<std::int64_t>(n, -1, threads);
-  auto band_steps = filled<std::int64_t>(n, 0, threads), flips = filled<std::int64_t>(n, 0, threads);
-  std::vector<std::uint8_t> status(std::size_t(n), kRunning);
-  Working<T, double> s_cross(n);  // |x y| at the crossing, returned as float64 (NaN where there was none)
-  T* scw = s_cross.data;
-  parallel_for(n, threads, [&](py::ssize_t i) { scw[i] = T(0); });
-  const auto [trajectory_out, recorder] = trajectory<O>(n, max_steps, record_every);
-  py::array_t<O> sharpness(n);
-  py::array_t<double> gap(n);
-
-  with_loss<T>(loss_name, beta, [&](const auto& loss) {
-    using Loss = std::decay_t<decltype(loss)>;
-    SingleNeuronKernel<T, Loss, O> kernel{loss, x.data, y.data, eta_w.view, steps.mutable_data(), status.data(),
-                                          t_cross.mutable_data(), scw, band_steps.mutable_data(),
-                                          flips.mutable_data(), T(band_lo), T(band_hi), recorder};
-    drive(kernel, n, max_steps, threads, progress);
-    // Sharpness and the gap 2/eta - sharpness in T: the gap keeps its digits even when it is 1e-15 of 2/eta.
-    auto* sh = sharpness.mutable_data();
-    auto* gp = gap.mutable_data();
-    const T *xs = x.data, *ys = y.data;
-    const PerChain<T> es = eta_w.view;
-    parallel_for(n, threads, [&](py::ssize_t i) {
-      const T lam = single_neuron_sharpness<T>(loss, xs[i], ys[i]);
-      sh[i] = O(lam);
-      gp[i] = double(T(2) / es[i] - lam);
-    });
-    return 0;
-  });
-  x.publish(threads);
-  y.publish(threads);
-  s_cross.publish(threads);
-  auto* sc = s_cross.out.mutable_data();
-  const auto* tc = t_cross.data();
-  parallel_for(n, threads, [&](py::ssize_t i) {
-    if (tc[i] < 0) sc[i] = std::numeric_limits<double>::quiet_NaN();
-  });
-  py::dict r = common_result(steps, status, sharpness, gap, t_cross, trajectory_out, threads);
-  r["x"] = x.out;
-  r["y"] = y.out;
-  r["s_cross"] = s_cross.out;
-  r["band_steps"] = band_steps;
-  r["flips"] = flips;
-  return r;
-}
 
 template <class T> py::tuple loss_derivatives(const py::array& s, const std::string& loss_name, double beta) {
   using O = Out<T>;
