@@ -6,11 +6,11 @@
 // (the compile flags of CMakeLists.txt, no OpenMP). The module compiles the single neuron's double-double kernels
 // and the mean model's with -fschedule-insns -fsched-pressure as well (CMakeLists.txt): add those two flags to
 // read their rows as the module runs them (the single neuron's double and long double rows are then not).
-// For each model and precision, 10^5 chains on the inputs of eos bench (single neuron: x0 in [0.2, 1], y0 in [1, 2.5], eta = 0.01; mean model: A0 in [0.5, 2], b0 = 0,
-// eta = 0.002, d = 10) advanced 200 steps through the SIMD path run_batched would pick; prints M chain-steps
-// per CPU second of one thread, twice (the second is the one to read on a shared machine). No convergence or
-// divergence happens in 200 steps: this measures the event-free vector chunks (long double and float128 have
-// none).
+// For each model and precision, 10^5 chains on the inputs of eos bench (single neuron: x0 in [0.2, 1], y0 in [1,
+// 2.5], eta = 0.01; mean model: A0 in [0.5, 2], b0 = 0, eta = 0.002, d = 10) advanced 200 steps through the SIMD
+// path run_batched would pick; prints M chain-steps per CPU second of one thread, twice (the second is the one to
+// read on a shared machine). No convergence or divergence happens in 200 steps: this measures the event-free vector
+// chunks (long double and float128 have none).
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
