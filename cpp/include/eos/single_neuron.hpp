@@ -75,13 +75,14 @@ inline bool single_neuron_may_have_settled(double ex2, double ey2, double eps) {
 
 // Chains advanced together by one advance_block call: enough independent chains to fill the vector units and
 // hide the latency of one step (double, double-double), or to overlap several x87 dependency chains.
-// Double-double takes two 512-bit vectors, not one: its step is ~340 vector operations along a long dependency
-// chain, and with one vector a core that issues 512-bit operations at full rate (Intel) waits on that chain
-// (bench/NOTES.md §18: 8 -> 16 lanes, logistic +30 %, sqrt +69 %; 32 lanes gain nothing more; neutral on AVX2
-// and on AMD Zen 4, whose 512-bit operations take two cycles).
+// Double-double takes four 512-bit vectors, not one: its step is ~340 vector operations along a long dependency
+// chain, and with one vector a core that issues 512-bit operations at full rate (Intel) waits on that chain. Its
+// translation unit is compiled with instruction scheduling (CMakeLists.txt), which interleaves the four
+// (bench/NOTES.md §18, kb: 8 -> 32 lanes, logistic 70 -> 113-122, sqrt 104 -> 213-229; 64 lanes are slower;
+// neutral on AVX2 and on AMD Zen 4, whose 512-bit operations take two cycles).
 template <class T> constexpr int single_neuron_width() {
   if constexpr (std::is_same_v<T, double>) return 32;
-  if constexpr (std::is_same_v<T, dd>) return 16;
+  if constexpr (std::is_same_v<T, dd>) return 32;
   if constexpr (std::is_same_v<T, long double>) return 4;
   return 1;
 }
