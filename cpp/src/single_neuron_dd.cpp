@@ -1,6 +1,6 @@
 // single_neuron<dd> in a translation unit of its own, so that it alone is compiled with GCC's instruction
-// scheduling (CMakeLists.txt): it makes the double-double logistic and beta kernels ~20 % faster and the double
-// logistic one ~18 % slower (bench/NOTES.md §18).
+// scheduling (CMakeLists.txt): it makes the double-double kernels ~15-35 % faster at their 32 lanes, and it would
+// make the double logistic one ~18 % slower (bench/NOTES.md §18).
 #include "single_neuron_binding.hpp"
 
 namespace eos::bind {
