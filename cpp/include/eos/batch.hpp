@@ -253,8 +253,9 @@ std::int64_t advance_lanes(const Model& m, std::int64_t i0, std::int64_t count, 
   auto chunk = [&]<bool kMasked, bool kCount>(I c) {
     const typename Model::Saved start = m.save(s);
     typename Model::Seen seen = m.seen_at_start(s);
-    // Unrolled, the lanes' vectors sit in one block of straight-line code, which the mean model's scheduled
-    // translation unit interleaves (CMakeLists.txt); the others' huber steps gain ~10 % from it too (NOTES §18).
+    // Unrolled, the lanes' vectors sit in one block of straight-line code, which the scheduled translation units
+    // (mean model, double-double single neuron: CMakeLists.txt) interleave; the single neuron's double huber
+    // steps gain ~10 % from it too (NOTES §18).
     for (I t = 0; t < c; ++t)
 #pragma GCC unroll 4
       for (int j = 0; j < W; ++j) m.template fast_step<kMasked, kCount>(s, j, kMasked ? act[j] : I(1), seen);
