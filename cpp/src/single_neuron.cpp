@@ -2,12 +2,6 @@
 #include "single_neuron_binding.hpp"
 
 namespace eos::bind {
-
-// Instantiated in single_neuron_dd.cpp, which is compiled with other flags.
-extern template py::dict single_neuron<dd>(const py::array&, const py::array&, const py::array&, const std::string&,
-                                           double, std::int64_t, double, double, std::int64_t, int,
-                                           const py::object&);
-
 namespace {
 
 template <class T> py::tuple loss_derivatives(const py::array& s, const std::string& loss_name, double beta) {

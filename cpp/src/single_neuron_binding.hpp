@@ -79,4 +79,9 @@ py::dict single_neuron(const py::array& x0, const py::array& y0, const py::array
   return r;
 }
 
+// Instantiated only in single_neuron_dd.cpp, which is compiled with other flags.
+extern template py::dict single_neuron<dd>(const py::array&, const py::array&, const py::array&, const std::string&,
+                                           double, std::int64_t, double, double, std::int64_t, int,
+                                           const py::object&);
+
 }  // namespace eos::bind
