@@ -200,9 +200,15 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
       const T xi = s.x.get(j), yi = s.y.get(j), e = s.e.get(j);
       const T eg = e * loss.d1(xi * yi);
       const T xn = math::fnma(eg, yi, xi), yn = math::fnma(eg, xi, yi);
-      const T ey2n = e * yn * yn;
-      seen.add(j, double(ey2n));
-      if constexpr (kCount) s.nb[j] += a & in_band(ey2n);
+      if constexpr (kCount) {
+        const T ey2n = e * yn * yn;
+        seen.add(j, double(ey2n));
+        s.nb[j] += a & in_band(ey2n);
+      } else {
+        // Within 5 2^-53 relative of double(e yn^2), which ChunkRange allows for (the same value in double).
+        const double ynd = double(yn);
+        seen.add(j, double(e) * ynd * ynd);
+      }
       s.nf[j] += a & sign_flipped(xi, xn);
       s.x.set(j, kMasked ? select(a, xn, xi) : xn);
       s.y.set(j, kMasked ? select(a, yn, yi) : yn);
