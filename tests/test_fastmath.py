@@ -114,13 +114,14 @@ def test_sqrt_loss_derivative_within_a_few_ulps_over_the_whole_range():
 # double-double (cpp/include/eos/double_double.hpp): the arithmetic of precision="double-double"
 
 DD_OPS = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
-          "div": lambda a, b: a / b, "sqrt": lambda a, b: mp.sqrt(a), "tanh": lambda a, b: mp.tanh(a),
+          "div": lambda a, b: a / b, "sqrt": lambda a, b: mp.sqrt(a), "rsqrt": lambda a, b: 1 / mp.sqrt(a),
+          "tanh": lambda a, b: mp.tanh(a),
           "exp": lambda a, b: mp.exp(a), "log": lambda a, b: mp.log(a)}
-#: bounds in units of 2^-104: * / sqrt relative to the result (worst seen 1.5 for /); + and - relative to
+#: bounds in units of 2^-104: * / sqrt rsqrt relative to the result (worst seen 1.5 for /); + and - relative to
 #: |a| + |b| (QD's "sloppy" addition: exact up to the final rounding unless a + b cancels); tanh, exp and log use
 #: a degree-7 Pade approximant with a double tail (worst seen 2^33.7, i.e. 2^-70.3 relative), still 2^6 below
 #: long double's rounding
-DD_BOUND = {"add": 2.0, "sub": 2.0, "mul": 2.0, "div": 3.0, "sqrt": 2.0, "tanh": 2.0**35, "exp": 2.0**35,
+DD_BOUND = {"add": 2.0, "sub": 2.0, "mul": 2.0, "div": 3.0, "sqrt": 2.0, "rsqrt": 2.0, "tanh": 2.0**35, "exp": 2.0**35,
             "log": 2.0**35}
 
 
@@ -142,6 +143,8 @@ def test_double_double_against_mpmath(op):
     with mp.workprec(300):
         if op in ("tanh", "exp"):
             a = dd_numbers(1500, 1, -40, 40) + dd_numbers(1500, 2, -3, 3) + dd_numbers(1000, 3, -30, 1.5, True)
+        elif op == "rsqrt":  # its domain [1, 2^106]: 1 + s^2 of the sqrt loss, up to where l' rounds to +-1
+            a = [1 + v for v in dd_numbers(2000, 1, 0, 10)] + dd_numbers(2000, 2, 0, 106 * np.log(2), True)
         else:
             a = dd_numbers(2000, 1, -5, 5) + [-v for v in dd_numbers(2000, 2, np.log(1e-30), np.log(1e30), True)]
         if op in ("sqrt", "log"):

@@ -82,10 +82,11 @@ py::tuple dd_op(const std::string& op, const py::array& a_hi, const py::array& a
     if (op == "mul") return [](const dd& a, const dd& b) { return a * b; };
     if (op == "div") return [](const dd& a, const dd& b) { return a / b; };
     if (op == "sqrt") return [](const dd& a, const dd&) { return math::sqrt(a); };
+    if (op == "rsqrt") return [](const dd& a, const dd&) { return math::rsqrt(a); };
     if (op == "tanh") return [](const dd& a, const dd&) { return math::tanh(a); };
     if (op == "exp") return [](const dd& a, const dd&) { return math::exp(a); };
     if (op == "log") return [](const dd& a, const dd&) { return math::log(a); };
-    throw py::value_error("op must be one of 'add', 'sub', 'mul', 'div', 'sqrt', 'tanh', 'exp', 'log', got '" +
+    throw py::value_error("op must be one of 'add', 'sub', 'mul', 'div', 'sqrt', 'rsqrt', 'tanh', 'exp', 'log', got '" +
                           op + "'");
   }();
   py::array_t<double> hi(n), lo(n);

@@ -28,6 +28,9 @@ template <class T> struct Sqrt {
     if constexpr (std::is_same_v<T, double>) {
       // Beyond 1 + s^2 = 2^60, l' = s/|s| (1 - 1/(2 s^2) + ...) rounds to +-1; below, 1/sqrt without a divider.
       return select(q > 0x1p60, select(s > 0.0, 1.0, -1.0), s * fast::rsqrt(q));  // NaN stays NaN
+    } else if constexpr (std::is_same_v<T, dd>) {
+      // The same in 106 bits: l' rounds to +-1 beyond 1 + s^2 = 2^106 (the high words decide: normalised pairs).
+      return select(q.hi > 0x1p106, dd(select(s.hi > 0.0, 1.0, -1.0)), s * math::rsqrt(q));
     }
     // where s^2 overflows, l' has rounded to +-1 long before (NaN stays NaN)
     return select(q > huge<T>(), select(s > T(0), T(1), T(-1)), s / math::sqrt(q));
