@@ -51,6 +51,8 @@ template <class T> inline T fma(const T& a, const T& b, const T& c) { return a *
 template <class T> inline T fnma(const T& a, const T& b, const T& c) { return c - a * b; }
 inline double fma(double a, double b, double c) { return std::fma(a, b, c); }
 inline double fnma(double a, double b, double c) { return std::fma(-a, b, c); }
+// x / 2 (exact but for underflow; double_double.hpp halves both words instead of dividing by dd(2)).
+template <class T> inline T half(const T& x) { return x / T(2); }
 
 #ifdef EOS_HAVE_FLOAT128
 inline float128 erfc(float128 x) { return erfcq(x); }
