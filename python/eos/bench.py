@@ -339,12 +339,15 @@ def _peak_kb() -> int:
     return peak // 1024 if sys.platform == "darwin" else peak
 
 
-def measure(spec: Spec, min_time: float = 1.0, max_reps: int = 10) -> dict[str, Any]:
-    """Build the implementation (JIT peers compile here, outside the timing), then time up to max_reps runs
-    (just one when it takes longer than min_time) and keep the fastest. Peak memory covers build and runs.
+def measure(spec: Spec, min_time: float = 3.0, max_reps: int = 10) -> dict[str, Any]:
+    """Build the implementation (JIT peers compile here, outside the timing), then time runs until min_time has
+    passed or max_reps runs are done (just one when it takes longer than min_time) and keep the fastest. Peak
+    memory covers build and runs.
 
     Ten, not three: a call of ~0.1 s (eos double on 10^6 chains) spends 13-80 ms of it on fresh output pages,
-    more when they arrive as huge pages, and three runs often missed the fast case (bench/NOTES.md §17)."""
+    more when they arrive as huge pages, and three runs often missed the fast case (bench/NOTES.md §17). Three
+    seconds, not one: six runs of eos double-double sqrt in one process took 0.42-0.54 s, and a one-second budget
+    kept the best of the first three (bench/NOTES.md §19)."""
     base_kb = _status_kb("VmRSS") or _peak_kb()
     init = inputs(spec.model, spec.n)
     if spec.impl == "eos":
