@@ -2,8 +2,8 @@
 //
 // Why: x87 long double has no vector units; a step costs ~150 cycles. A double-double value hi + lo (|lo| <=
 // ulp(hi)/2, 106-bit significand) is built from exactly rounded double operations, so a loop over chains
-// vectorises like the double kernel and still carries far more precision than long double's 64 bits: + - * /
-// and sqrt are accurate to about 2^-104, tanh, exp and log to about 2^-71 (tests/test_fastmath.py), against
+// vectorises like the double kernel and still carries far more precision than long double's 64 bits: + - * /,
+// sqrt and 1/sqrt are accurate to about 2^-104, tanh, exp and log to about 2^-71 (tests/test_fastmath.py), against
 // long double's 2^-64. Inputs and outputs are np.longdouble (converted exactly on the way in, rounded on the
 // way out), like float128's.
 //
