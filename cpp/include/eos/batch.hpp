@@ -258,9 +258,10 @@ std::int64_t advance_lanes(const Model& m, std::int64_t i0, std::int64_t count, 
     typename Model::Seen seen = m.seen_at_start(s);
     // Unrolled, the lanes' vectors sit in one block of straight-line code, which the scheduled translation units
     // (mean model, double-double single neuron: CMakeLists.txt) interleave; the single neuron's double huber
-    // steps gain ~10 % from it too (NOTES §18).
+    // steps gain ~10 % from it too (NOTES §18). Eight, for the eight vectors of the double-double logistic
+    // loss's 64 lanes, and the eight 256-bit vectors of 32 double lanes on AVX2 (NOTES §19).
     for (I t = 0; t < c; ++t)
-#pragma GCC unroll 4
+#pragma GCC unroll 8
       for (int j = 0; j < W; ++j) m.template fast_step<kMasked, kCount>(s, j, kMasked ? act[j] : I(1), seen);
     I flag[W], any = 0, uncounted = 0;
     for (int j = 0; j < W; ++j) {

@@ -77,12 +77,13 @@ inline bool single_neuron_may_have_settled(double ex2, double ey2, double eps) {
 // hide the latency of one step (double, double-double), or to overlap several x87 dependency chains.
 // Double-double takes four 512-bit vectors, not one: its step is ~340 vector operations along a long dependency
 // chain, and with one vector a core that issues 512-bit operations at full rate (Intel) waits on that chain. Its
-// translation unit is compiled with instruction scheduling (CMakeLists.txt), which interleaves the four
-// (bench/NOTES.md §18, kb: 8 -> 32 lanes, logistic 70 -> 113-122, sqrt 104 -> 213-229; 64 lanes are slower;
-// neutral on AVX2 and on AMD Zen 4, whose 512-bit operations take two cycles).
-template <class T> constexpr int single_neuron_width() {
+// translation unit is compiled with instruction scheduling (CMakeLists.txt), which interleaves the vectors
+// (bench/NOTES.md §18, kb: 8 -> 32 lanes, logistic 70 -> 113-122, sqrt 104 -> 213-229; neutral on AVX2 and on
+// AMD Zen 4, whose 512-bit operations take two cycles). The logistic loss, whose tanh makes the longest chain,
+// takes eight (§19, kb: 32 -> 64 lanes, 121-132 -> 150-162); for the others eight are 2-5 % slower.
+template <class T, class Loss> constexpr int single_neuron_width() {
   if constexpr (std::is_same_v<T, double>) return 32;
-  if constexpr (std::is_same_v<T, dd>) return 32;
+  if constexpr (std::is_same_v<T, dd>) return std::is_same_v<Loss, Logistic<dd>> ? 64 : 32;
   if constexpr (std::is_same_v<T, long double>) return 4;
   return 1;
 }
@@ -90,7 +91,7 @@ template <class T> constexpr int single_neuron_width() {
 // The state of N single-neuron chains (structure of arrays), advanced by the lane engine (advance_lanes).
 // Out is the type trajectories are recorded in (T itself, or long double when T is float128).
 template <class T, class Loss, class Out> struct SingleNeuronKernel {
-  static constexpr int width = single_neuron_width<T>();
+  static constexpr int width = single_neuron_width<T, Loss>();
   static constexpr std::int64_t first_round = first_round_chain_steps<T>();
   Loss loss;
   T* x;
