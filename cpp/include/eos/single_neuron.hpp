@@ -206,7 +206,8 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
         seen.add(j, double(ey2n));
         s.nb[j] += a & in_band(ey2n);
       } else {
-        // Within 5 2^-53 relative of double(e yn^2), which ChunkRange allows for (the same value in double).
+        // Within 6 2^-53 relative of double(e yn^2) (two roundings, three dropped low words, the rounding of
+        // e yn^2 itself), which ChunkRange allows for; in double, the same value.
         const double ynd = double(yn);
         seen.add(j, double(e) * ynd * ynd);
       }
