@@ -115,8 +115,7 @@ def test_sqrt_loss_derivative_within_a_few_ulps_over_the_whole_range():
 
 DD_OPS = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
           "div": lambda a, b: a / b, "sqrt": lambda a, b: mp.sqrt(a), "rsqrt": lambda a, b: 1 / mp.sqrt(a),
-          "tanh": lambda a, b: mp.tanh(a),
-          "exp": lambda a, b: mp.exp(a), "log": lambda a, b: mp.log(a)}
+          "tanh": lambda a, b: mp.tanh(a), "exp": lambda a, b: mp.exp(a), "log": lambda a, b: mp.log(a)}
 #: bounds in units of 2^-104: * / sqrt rsqrt relative to the result (worst seen 1.5 for /); + and - relative to
 #: |a| + |b| (QD's "sloppy" addition: exact up to the final rounding unless a + b cancels); tanh, exp and log use
 #: a degree-7 Pade approximant with a double tail (worst seen 2^33.7, i.e. 2^-70.3 relative), still 2^6 below

@@ -25,12 +25,11 @@ template <class T> struct Logistic {
 template <class T> struct Sqrt {
   T d1(T s) const {
     const T q = math::fma(s, s, T(1));
-    if constexpr (std::is_same_v<T, double>) {
-      // Beyond 1 + s^2 = 2^60, l' = s/|s| (1 - 1/(2 s^2) + ...) rounds to +-1; below, 1/sqrt without a divider.
-      return select(q > 0x1p60, select(s > 0.0, 1.0, -1.0), s * fast::rsqrt(q));  // NaN stays NaN
-    } else if constexpr (std::is_same_v<T, dd>) {
-      // The same in 106 bits: l' rounds to +-1 beyond 1 + s^2 = 2^106 (the high words decide: normalised pairs).
-      return select(q.hi > 0x1p106, dd(select(s.hi > 0.0, 1.0, -1.0)), s * math::rsqrt(q));
+    if constexpr (vectorises<T>) {
+      // Beyond 1 + s^2 = 2^60 (double) or 2^106 (double-double), l' = s/|s| (1 - 1/(2 s^2) + ...) rounds to +-1;
+      // below, 1/sqrt without a divider. The tests read the high words (normalised pairs); NaN stays NaN.
+      constexpr double cut = std::is_same_v<T, double> ? 0x1p60 : 0x1p106;
+      return select(double(q) > cut, T(select(double(s) > 0.0, 1.0, -1.0)), s * math::rsqrt(q));
     }
     // where s^2 overflows, l' has rounded to +-1 long before (NaN stays NaN)
     return select(q > huge<T>(), select(s > T(0), T(1), T(-1)), s / math::sqrt(q));

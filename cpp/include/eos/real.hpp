@@ -43,6 +43,8 @@ using std::sqrt;
 // tanh: the kernels' own branch-free version (fast_math.hpp), tested against mpmath to a couple of ulps.
 inline double tanh(double x) { return fast::tanh(x); }
 inline long double tanh(long double x) { return fast::tanh(x); }
+// 1/sqrt(u) for 1 <= u <= 2^60 without the divider (fast_math.hpp; double_double.hpp has its own).
+inline double rsqrt(double u) { return fast::rsqrt(u); }
 
 // fma(a, b, c) = a b + c and fnma(a, b, c) = c - a b. In double one rounding: an FMA instruction in the AVX2 and
 // AVX-512 clones, libm's (exact) fma on the x86-64-v2 baseline, so every path still rounds alike. In the other

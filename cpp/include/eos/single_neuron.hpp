@@ -201,16 +201,12 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
       const T xi = s.x.get(j), yi = s.y.get(j), e = s.e.get(j);
       const T eg = e * loss.d1(xi * yi);
       const T xn = math::fnma(eg, yi, xi), yn = math::fnma(eg, xi, yi);
-      if constexpr (kCount) {
-        const T ey2n = e * yn * yn;
-        seen.add(j, double(ey2n));
-        s.nb[j] += a & in_band(ey2n);
-      } else {
-        // Within 6 2^-53 relative of double(e yn^2) (two roundings, three dropped low words, the rounding of
-        // e yn^2 itself), which ChunkRange allows for; in double, the same value.
-        const double ynd = double(yn);
-        seen.add(j, double(e) * ynd * ynd);
-      }
+      // eta yn^2 for the range from the high words: within 6 2^-53 relative of double(e yn^2) (two roundings,
+      // three dropped low words, the rounding of e yn^2 itself), which ChunkRange allows for; in double, the same
+      // value. The band counter needs it exactly.
+      const double ynd = double(yn);
+      seen.add(j, double(e) * ynd * ynd);
+      if constexpr (kCount) s.nb[j] += a & in_band(e * yn * yn);
       s.nf[j] += a & sign_flipped(xi, xn);
       s.x.set(j, kMasked ? select(a, xn, xi) : xn);
       s.y.set(j, kMasked ? select(a, yn, yi) : yn);
