@@ -172,66 +172,68 @@ inline dd rsqrt(const dd& a) {
 
 namespace detail {
 
-// 2^n for an integer-valued double 0 <= n < 1023, given m = n + 0x1.8p52 (so the low bits of m are n).
-inline double pow2_from_magic(double m) {
-  const std::uint64_t bits = (std::bit_cast<std::uint64_t>(m) << 52) + (std::uint64_t(1023) << 52);
-  return std::bit_cast<double>(bits);
+// 2^(j/4) for 0 <= j < 4, to 106 bits, by selects on j's two bits (as bit patterns: w0 ^ ((w0 ^ w1) & m) is w1
+// where the mask m is all ones, else w0). A loop over lanes that indexed a table instead would vectorise with one
+// scalar load and insert per lane (GCC emits no gathers for Intel by default; with them it was slower still).
+inline dd exp2_quarters(std::uint64_t j) {
+  constexpr double hi[4] = {0x1p0, 0x1.306fe0a31b715p+0, 0x1.6a09e667f3bcdp+0, 0x1.ae89f995ad3adp+0};
+  constexpr double lo[4] = {0.0, 0x1.6f46ad23182e4p-55, -0x1.bdd3413b26456p-54, 0x1.7a1cd345dcc81p-54};
+  const std::uint64_t m0 = -(j & 1), m1 = -((j >> 1) & 1);
+  const auto pick = [&](const double(&w)[4]) {
+    const auto bits = [&](int i) { return std::bit_cast<std::uint64_t>(w[i]); };
+    const std::uint64_t a = bits(0) ^ ((bits(0) ^ bits(1)) & m0), b = bits(2) ^ ((bits(2) ^ bits(3)) & m0);
+    return std::bit_cast<double>(a ^ ((a ^ b) & m1));
+  };
+  return {pick(hi), pick(lo)};
 }
 
-// exp(v) = p (E + O)/(E - O) for |v| <= 746: v = n ln2 + r with |r| <= ln2/2 (+ rounding), p = 2^n (right for
-// n >= -1022 only: fast::gauss applies 2^n itself, in two halves), and
-// E, O the even and odd parts of the diagonal degree-7 Pade approximant of exp(r) (relative error < 3e-23 on
-// |r| <= ln2/2). The leading terms are carried in double-double, the small tail (below 1e-6 in size) in double.
-struct PadeExp {
-  double p;  // 2^n
-  double n;
-  dd E, O;
-  explicit PadeExp(const dd& v) {
-    constexpr double magic = 0x1.8p52, log2e = 0x1.71547652b82fep0;
-    // ln2 in three parts; ln2_1 has 42 significant bits, so n ln2_1 is exact for n < 2^11.
-    constexpr double ln2_1 = 0x1.62e42fefa3800p-1, ln2_2 = 0x1.ef35793c76730p-45,
-                     ln2_3 = 0x1.f97b57a079a19p-103;
-    const double m = v.hi * log2e + magic;
-    n = m - magic;
-    p = pow2_from_magic(m);
-    const dd t = ddops::two_sum(v.hi - n * ln2_1, v.lo);  // v.hi - n ln2_1 is exact (Sterbenz)
-    dd r = t - ddops::two_prod(n, ln2_2);
-    r = r - n * ln2_3;
+// exp(v) = 2^n t (E + O)/(E - O) for |v| <= 746: v = k ln2/4 + r with k = 4n + j (0 <= j < 4), |r| <= ln2/8
+// (+ rounding), t = 2^(j/4), and E, O the even and odd parts of the diagonal degree-6 Pade approximant of exp(r):
+// E = 1 + 5r^2/44 + r^4/792 + r^6/665280, O = r (1/2 + r^2/66 + r^4/15840), relative error < 2^-88 on
+// |r| <= ln2/8. Why reduce further than ln2/2: there the same accuracy took degree 7 with two more terms in
+// double-double, ~50 more operations than the selects of t and the product by it. The terms below 2^-23 in size
+// are carried in double, the rest in double-double.
+struct ReducedExp {
+  double k, n;  // integer-valued
+  dd t, E, O;
+  explicit ReducedExp(const dd& v) {
+    constexpr double magic = 0x1.8p52, four_log2e = 0x1.71547652b82fep+2;
+    // ln2/4 in three parts; L1 has 39 significant bits, so k L1 is exact for |k| < 2^14 (|v| < 2270).
+    constexpr double L1 = 0x1.62e42fefa4000p-3, L2 = -0x1.8432a1b0e2634p-45, L3 = 0x1.f97b57a079a19p-105;
+    const double m = std::fma(v.hi, four_log2e, magic);
+    k = m - magic;
+    const std::uint64_t j = std::bit_cast<std::uint64_t>(m) & 3;  // k mod 4, also for k < 0
+    n = (k - double(j)) * 0.25;
+    t = exp2_quarters(j);
+    // v.hi - k L1 is exact: both are multiples of ulp(v.hi) and the difference is below 0.09. k L2 (< 2^-31)
+    // rounds by < 2^-84.
+    const dd r = ddops::two_sum(std::fma(-k, L1, v.hi), std::fma(-k, L3, v.lo - k * L2));
     const dd r2 = r * r;
     const double h = r2.hi;
-    // Coefficients c_k = (14 - k)! 7! / (14! k! (7 - k)!), normalised by c_0 = 1: E = 1 + c2 r^2 + c4 r^4 + c6 r^6,
-    // O = r (c1 + c3 r^2 + c5 r^4 + c7 r^6). c2 = 3/26, c3 = 5/312, c4 = 5/3432 need double-double.
-    const dd c2(0x1.d89d89d89d89ep-4, -0x1.d89d89d89d89ep-58);   // 3/26
-    const dd c3(0x1.0690690690690p-6, 0x1.a41a41a41a41ap-60);    // 5/312
-    const dd c4(0x1.7de952f2466a4p-10, -0x1.fa085ab436e65p-64);  // 5/3432
-    constexpr double c5 = 1.0 / 11440.0, c6 = 1.0 / 308880.0, c7 = 1.0 / 17297280.0;
-    // In every sum of the Horner scheme the constant is the larger term (r^2 <= 0.121).
+    const dd c2(0x1.d1745d1745d17p-4, 0x1.1745d1745d174p-58);    // 5/44
+    const dd c3(0x1.f07c1f07c1f08p-7, -0x1.f07c1f07c1f08p-62);  // 1/66
     using ddops::add_ordered;
-    E = add_ordered(dd(1.0), r2 * add_ordered(c2, r2 * add_ordered(c4, dd(h * c6))));
-    O = r * add_ordered(dd(0.5), r2 * add_ordered(c3, dd(h * (c5 + h * c7))));
+    E = add_ordered(dd(1.0), r2 * add_ordered(c2, dd(h * (1.0 / 792.0 + h * (1.0 / 665280.0)))));
+    O = r * add_ordered(dd(0.5), r2 * add_ordered(c3, dd(h * (1.0 / 15840.0))));
   }
 };
 
 }  // namespace detail
 
-// tanh for double-double, branch-free: with v = 2|x| = n ln2 + r and e^v = p (E + O)/(E - O) (PadeExp),
-//   tanh|x| = ((p - 1) E + (p + 1) O) / ((p + 1) E + (p - 1) O)  = 1 - 2 (E - O) / ((p + 1) E + (p - 1) O),
-// the first form for n <= 2, the second for n >= 3 (tanh > 0.70, where the quotient rounds relative to
-// 1 - tanh). |x| is clamped at 40, beyond which tanh rounds to 1 in 106 bits. NaN propagates.
+// tanh for double-double, branch-free: with v = 2|x| and e^v = 2^n t (E + O)/(E - O) (ReducedExp),
+//   tanh|x| = (e^v - 1)/(e^v + 1) = (P F - G)/(P F + G),   P = 2^n t, F = E + O, G = E - O,
+// and tanh|x| = O/E where k = 0 (|x| < ln2/16), which cancels nowhere however small x is. P F >= G > 0, so
+// neither sum of the quotient cancels in a way that matters: for k >= 1 tanh > 0.04. |x| is clamped at 40,
+// beyond which tanh rounds to 1 in 106 bits. NaN propagates (its table index is still within the table).
 inline dd tanh(const dd& x) {
-  const dd a = abs(x), a2{2.0 * a.hi, 2.0 * a.lo};
-  const dd v = select(a.hi > 40.0, dd(80.0), a2);
-  const detail::PadeExp e(v);
-  const double pm = e.p - 1.0, pp = e.p + 1.0;  // exact for n <= 52; beyond, 1 - tanh < 2^-104 anyway
-  // E >= 1 > |O| and p + 1 > p - 1 >= 0: the first term of den is the larger, and q < 1.
   using ddops::add_ordered;
-  const dd den = add_ordered(e.E * pp, e.O * pm);
-  // One numerator A E + B O for both forms, with (A, B) = (p - 1, p + 1) near 0 or (2, -2) far from it (as in
-  // double; far, every operation but the final sum is exact, so it rounds as 2 (E - O) would).
-  const bool far = e.n >= 3.0;
-  const dd q = (e.E * select(far, 2.0, pm) + e.O * select(far, -2.0, pp)) / den;
-  const dd one_minus_q = add_ordered(dd(1.0), -q);
-  const dd t = select(far, one_minus_q, q);
+  const dd a = abs(x), a2{2.0 * a.hi, 2.0 * a.lo};
+  const detail::ReducedExp e(select(a.hi > 40.0, dd(80.0), a2));
+  const dd F = add_ordered(e.E, e.O), G = add_ordered(e.E, -e.O);
+  const double p = fast::pow2_from_magic(e.n + 0x1.8p52);  // n <= 116
+  const dd PF = e.t * dd(F.hi * p, F.lo * p);
+  const bool small = e.k == 0.0;
+  const dd t = select(small, e.O, add_ordered(PF, -G)) / select(small, e.E, add_ordered(PF, G));
   const dd signed_t = select(x.hi < 0.0, -t, t);
   return select(x.hi != 0.0, signed_t, x);  // x itself for +-0; NaN propagates through t
 }
@@ -242,8 +244,8 @@ inline dd exp(const dd& v) {
   if (!(v.hi == v.hi)) return v;
   if (v.hi > 709.0) return dd(std::numeric_limits<double>::infinity());
   if (v.hi < -745.0) return dd(0.0);
-  const detail::PadeExp e(abs(v));
-  const dd pos = (e.E + e.O) / (e.E - e.O) * e.p;
+  const detail::ReducedExp e(abs(v));
+  const dd pos = e.t * (e.E + e.O) / (e.E - e.O) * fast::pow2_from_magic(e.n + 0x1.8p52);
   return v.hi < 0.0 ? dd(1.0) / pos : pos;
 }
 

@@ -252,9 +252,9 @@ template <std::size_t N> inline dd estrin(const dd (&c)[N], const dd* pw) { retu
 }  // namespace detail
 
 // Double-double: the same method, every step in dd (selects with bit masks, so a loop over Lanes<dd, W>
-// vectorises). phi's exp is double_double.hpp's PadeExp on -u^2/2 (u^2 a dd product, error ~2^-93 absolute at
-// u = 38): n and r = -u^2/2 - n ln2 as there, e^r = (E + O)/(E - O); (E - O) goes into the one division,
-//     w = c 2^n1 (E + O) / ((E - O) D) = phi/(2^n2 D),   Phi(-u) = w N 2^n2,   g(-u) = w Q 2^n2,   phi = w D 2^n2.
+// vectorises). phi's exp is double_double.hpp's ReducedExp on -u^2/2 (u^2 a dd product, error ~2^-93 absolute
+// at u = 38): e^(-u^2/2) = 2^n t (E + O)/(E - O) as there; (E - O) goes into the one division,
+//     w = c t 2^n1 (E + O) / ((E - O) D) = phi/(2^n2 D),   Phi(-u) = w N 2^n2,   g(-u) = w Q 2^n2,   phi = w D 2^n2.
 // E >= 1 > |O|, so E + O and E - O (>= 0.7) do not cancel either.
 inline GaussValues<dd> gauss(const dd& b) {
   using K = GaussCoefficients<dd>;
@@ -263,7 +263,7 @@ inline GaussValues<dd> gauss(const dd& b) {
   const dd a = math::abs(b);
   const dd u = select(a.hi > K::u_max, dd(K::u_max), a);  // NaN stays NaN (the comparison is false)
   const dd u2 = u * u;
-  const math::detail::PadeExp e(dd(-0.5 * u2.hi, -0.5 * u2.lo));  // n in [-1076, 0]; its p is not used
+  const math::detail::ReducedExp e(dd(-0.5 * u2.hi, -0.5 * u2.lo));  // n in [-1077, 0]
   // 2^n = 2^n1 2^n2 with n1 = n/2 rounded to even, n1, n2 in [-538, 0]: both normal
   const double m1 = e.n * 0.5 + magic;
   const double n2 = e.n - (m1 - magic);
@@ -272,7 +272,7 @@ inline GaussValues<dd> gauss(const dd& b) {
   const dd P = detail::estrin(K::P, pw), Q = detail::estrin(K::Q, pw);
   const dd N = u * Q + P;
   const dd D = u * N + Q;
-  const dd w = detail::scale(K::c * add_ordered(e.E, e.O), pow2_from_magic(m1)) / (add_ordered(e.E, -e.O) * D);
+  const dd w = detail::scale(K::c * e.t * add_ordered(e.E, e.O), pow2_from_magic(m1)) / (add_ordered(e.E, -e.O) * D);
   const double s2 = pow2_from_magic(n2 + magic);
   const dd lower = detail::scale(w * N, s2);  // Phi(-u)
   const dd tail = detail::scale(w * Q, s2);   // g(-u)
