@@ -154,7 +154,13 @@ template <int W> struct Lanes<dd, W> {
 
 namespace math {
 
-inline dd abs(const dd& a) { return select(a.hi < 0.0, -a, a); }
+// a with the sign of both words flipped where s has its sign bit set: 3 operations, no compare and no select.
+inline dd flip_sign(const dd& a, double s) {
+  const std::uint64_t m = std::bit_cast<std::uint64_t>(s) & (std::uint64_t(1) << 63);
+  return {std::bit_cast<double>(std::bit_cast<std::uint64_t>(a.hi) ^ m),
+          std::bit_cast<double>(std::bit_cast<std::uint64_t>(a.lo) ^ m)};
+}
+inline dd abs(const dd& a) { return flip_sign(a, a.hi); }
 // a / 2 with the bits a / dd(2) gives (its fast_two_sum leaves the halved pair as it is), in 2 operations, not 12.
 inline dd half(const dd& a) { return {0.5 * a.hi, 0.5 * a.lo}; }
 inline bool isfinite(const dd& a) { return std::isfinite(a.hi); }
@@ -218,7 +224,8 @@ struct ReducedExp {
     const double m = std::fma(v.hi, four_log2e, magic);
     k = m - magic;
     const std::uint64_t j = std::bit_cast<std::uint64_t>(m) & 3;  // k mod 4, also for k < 0
-    n = (k - double(j)) * 0.25;
+    // j as a double by the same magic (AVX2 has no int64 -> double conversion; with one, no loop vectorised there)
+    n = (k - (std::bit_cast<double>(std::bit_cast<std::uint64_t>(magic) | j) - magic)) * 0.25;
     t = exp2_quarters(j);
     // v.hi - k L1 is exact: both are multiples of ulp(v.hi) and the difference is below 0.09. k L2 (< 2^-31)
     // rounds by < 2^-84.
@@ -227,9 +234,10 @@ struct ReducedExp {
     const double h = r2.hi;
     const dd c2(0x1.d1745d1745d17p-4, 0x1.1745d1745d174p-58);    // 5/44
     const dd c3(0x1.f07c1f07c1f08p-7, -0x1.f07c1f07c1f08p-62);  // 1/66
-    using ddops::add_ordered, ddops::fma;
-    E = fma<true>(r2, add_ordered(c2, dd(h * (1.0 / 792.0 + h * (1.0 / 665280.0)))), dd(1.0));
-    O = r * fma<true>(r2, add_ordered(c3, dd(h * (1.0 / 15840.0))), dd(0.5));
+    // The double tails join the constants' low words: the products by r^2 take them in double (below 2^-23).
+    using ddops::fma;
+    E = fma<true>(r2, dd(c2.hi, c2.lo + h * (1.0 / 792.0 + h * (1.0 / 665280.0))), dd(1.0));
+    O = r * fma<true>(r2, dd(c3.hi, c3.lo + h * (1.0 / 15840.0)), dd(0.5));
   }
 };
 
@@ -249,8 +257,7 @@ inline dd tanh(const dd& x) {
   const dd PF = e.t * dd(F.hi * p, F.lo * p);
   const bool small = e.k == 0.0;
   const dd t = select(small, e.O, add_ordered(PF, -G)) / select(small, e.E, add_ordered(PF, G));
-  const dd signed_t = select(x.hi < 0.0, -t, t);
-  return select(x.hi != 0.0, signed_t, x);  // x itself for +-0; NaN propagates through t
+  return flip_sign(t, x.hi);  // +-0 for +-0 (O/E = 0/1); NaN propagates through t
 }
 
 // exp for double-double (relative error ~1e-22): e^v = p (E + O)/(E - O) for |v| <= 700, computed for |v| and
