@@ -22,7 +22,7 @@ py::dict mean_model(const py::array& A0, const py::array& b0, const py::array& e
   const T* b0s = b.data;
   parallel_for(n, threads, [&](py::ssize_t i) {
     const Gauss<T> G = gauss(b0s[i]);
-    gs[i] = G.g, dgs[i] = G.dg;
+    store(gs + i, G.g), store(dgs + i, G.dg);
   });
   auto steps = filled<std::int64_t>(n, 0, threads), t_cross = filled<std::int64_t>(n, -1, threads);
   std::vector<std::uint8_t> status(std::size_t(n), kRunning);
@@ -31,20 +31,21 @@ py::dict mean_model(const py::array& A0, const py::array& b0, const py::array& e
                                status.data(), t_cross.mutable_data(), recorder};
   drive(kernel, n, max_steps, threads, progress);
 
-  py::array_t<O> sharpness(n);
+  Working<T> sharpness(n);  // in T until publish, as in the single neuron (a rounding to x87 does not vectorise)
   py::array_t<double> gap(n);
-  auto* sh = sharpness.mutable_data();
+  T* sh = sharpness.data;
   auto* gp = gap.mutable_data();
   const T *As = A.data, *bs = b.data;
   const PerChain<T> es = eta_w.view, ds = d_w.view;
   parallel_for(n, threads, [&](py::ssize_t i) {
     const T lam = mean_model_sharpness<T>(As[i], ds[i], gauss(bs[i]));
-    sh[i] = O(lam);
+    store(sh + i, lam);
     gp[i] = double(T(2) / es[i] - lam);
   });
   A.publish(threads);
   b.publish(threads);
-  py::dict r = common_result(steps, status, sharpness, gap, t_cross, trajectory_out, threads);
+  sharpness.publish(threads);
+  py::dict r = common_result(steps, status, sharpness.out, gap, t_cross, trajectory_out, threads);
   r["A"] = A.out;
   r["b"] = b.out;
   return r;

@@ -80,7 +80,7 @@ template <class F> void parallel_for(py::ssize_t n, int threads, F&& f) {
 
 // d[i] = T(p[i]) for i < n: inputs of Out<T> widened (or converted exactly) into working precision T.
 template <class T> void convert(T* d, const Out<T>* p, py::ssize_t n, int threads) {
-  parallel_for(n, threads, [&](py::ssize_t i) { d[i] = T(p[i]); });
+  parallel_for(n, threads, [&](py::ssize_t i) { store(d + i, T(p[i])); });
 }
 
 // n values of T, returned as an array of O (default Out<T>): the output itself when T == O, else a buffer in T

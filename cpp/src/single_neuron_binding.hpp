@@ -39,9 +39,9 @@ py::dict single_neuron(const py::array& x0, const py::array& y0, const py::array
   std::vector<std::uint8_t> status(std::size_t(n), kRunning);
   Working<T, double> s_cross(n);  // |x y| at the crossing, returned as float64 (NaN where there was none)
   T* scw = s_cross.data;
-  parallel_for(n, threads, [&](py::ssize_t i) { scw[i] = T(0); });
+  parallel_for(n, threads, [&](py::ssize_t i) { store(scw + i, T(0)); });
   const auto [trajectory_out, recorder] = trajectory<O>(n, max_steps, record_every);
-  py::array_t<O> sharpness(n);
+  Working<T> sharpness(n);
   py::array_t<double> gap(n);
 
   with_loss<T>(loss_name, beta, [&](const auto& loss) {
@@ -51,26 +51,29 @@ py::dict single_neuron(const py::array& x0, const py::array& y0, const py::array
                                           flips.mutable_data(), T(band_lo), T(band_hi), recorder};
     drive(kernel, n, max_steps, threads, progress);
     // Sharpness and the gap 2/eta - sharpness in T: the gap keeps its digits even when it is 1e-15 of 2/eta.
-    auto* sh = sharpness.mutable_data();
+    // The sharpness stays in T until publish: rounding to long double inside this loop (x87) kept it from
+    // vectorising, and in double-double it was half of a 1-step call.
+    T* sh = sharpness.data;
     auto* gp = gap.mutable_data();
     const T *xs = x.data, *ys = y.data;
     const PerChain<T> es = eta_w.view;
     parallel_for(n, threads, [&](py::ssize_t i) {
       const T lam = single_neuron_sharpness<T>(loss, xs[i], ys[i]);
-      sh[i] = O(lam);
+      store(sh + i, lam);
       gp[i] = double(T(2) / es[i] - lam);
     });
     return 0;
   });
   x.publish(threads);
   y.publish(threads);
+  sharpness.publish(threads);
   s_cross.publish(threads);
   auto* sc = s_cross.out.mutable_data();
   const auto* tc = t_cross.data();
   parallel_for(n, threads, [&](py::ssize_t i) {
     if (tc[i] < 0) sc[i] = std::numeric_limits<double>::quiet_NaN();
   });
-  py::dict r = common_result(steps, status, sharpness, gap, t_cross, trajectory_out, threads);
+  py::dict r = common_result(steps, status, sharpness.out, gap, t_cross, trajectory_out, threads);
   r["x"] = x.out;
   r["y"] = y.out;
   r["s_cross"] = s_cross.out;

@@ -144,6 +144,10 @@ inline bool operator>(const dd& a, const dd& b) { return b < a; }
 inline bool operator<=(const dd& a, const dd& b) { return (a.hi < b.hi) | ((a.hi == b.hi) & (a.lo <= b.lo)); }
 inline bool operator>=(const dd& a, const dd& b) { return b <= a; }
 
+// *p = v as two stores: GCC does not vectorise a loop over chains with an aggregate store of a pair ("more than one
+// data ref"), and the final passes of a call over 10^6 chains (sharpness, conversions) stayed scalar.
+inline void store(dd* p, const dd& v) { p->hi = v.hi, p->lo = v.lo; }
+
 // Lanes of double-doubles as two arrays (structure of arrays), for the vectoriser (batch.hpp).
 template <class T, int W> struct Lanes;
 template <int W> struct Lanes<dd, W> {
@@ -243,21 +247,19 @@ struct ReducedExp {
 
 }  // namespace detail
 
-// tanh for double-double, branch-free: with v = 2|x| and e^v = 2^n t (E + O)/(E - O) (ReducedExp),
-//   tanh|x| = (e^v - 1)/(e^v + 1) = (P F - G)/(P F + G),   P = 2^n t, F = E + O, G = E - O,
-// and tanh|x| = O/E where k = 0 (|x| < ln2/16), which cancels nowhere however small x is. P F >= G > 0, so
-// neither sum of the quotient cancels in a way that matters: for k >= 1 tanh > 0.04. |x| is clamped at 40,
-// beyond which tanh rounds to 1 in 106 bits. NaN propagates (its table index is still within the table).
+// tanh for double-double, branch-free: with v = 2|x| and e^v = P (E + O)/(E - O), P = 2^n t (ReducedExp),
+//   tanh|x| = (e^v - 1)/(e^v + 1) = (M + 2 O)/(M + 2 E),   M = (P - 1)(E + O).
+// Where k = 0 (|x| < ln2/16) P = 1 exactly, M = 0 and the quotient is O/E, which cancels nowhere however small x
+// is; for k >= 1, P - 1 >= 2^(1/4) - 1 and M > 2|O|. |x| is clamped at 40 (v's low word does not matter
+// there), beyond which tanh rounds to 1 in 106 bits. NaN propagates (its table index is still within the table).
 inline dd tanh(const dd& x) {
   using ddops::add_ordered;
-  const dd a = abs(x), a2{2.0 * a.hi, 2.0 * a.lo};
-  const detail::ReducedExp e(select(a.hi > 40.0, dd(80.0), a2));
-  const dd F = add_ordered(e.E, e.O), G = add_ordered(e.E, -e.O);
+  const dd a = abs(x);
+  const detail::ReducedExp e(dd(a.hi > 40.0 ? 80.0 : 2.0 * a.hi, 2.0 * a.lo));
   const double p = fast::pow2_from_magic(e.n + 0x1.8p52);  // n <= 116
-  const dd PF = e.t * dd(F.hi * p, F.lo * p);
-  const bool small = e.k == 0.0;
-  const dd t = select(small, e.O, add_ordered(PF, -G)) / select(small, e.E, add_ordered(PF, G));
-  return flip_sign(t, x.hi);  // +-0 for +-0 (O/E = 0/1); NaN propagates through t
+  const dd M = add_ordered(dd(e.t.hi * p, e.t.lo * p), dd(-1.0)) * add_ordered(e.E, e.O);
+  const dd O2{2.0 * e.O.hi, 2.0 * e.O.lo}, E2{2.0 * e.E.hi, 2.0 * e.E.lo};
+  return flip_sign(add_ordered(M, O2) / (M + E2), x.hi);  // +-0 for +-0 (O/E = 0/1); NaN propagates
 }
 
 // exp for double-double (relative error ~1e-22): e^v = p (E + O)/(E - O) for |v| <= 700, computed for |v| and

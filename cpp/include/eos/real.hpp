@@ -30,6 +30,9 @@ template <class T> inline constexpr bool is_software_real = false;
 template <> inline constexpr bool is_software_real<float128> = true;
 #endif
 
+// *p = v (double_double.hpp stores a pair word by word, so that loops over chains vectorise).
+template <class T> inline void store(T* p, const T& v) { *p = v; }
+
 namespace math {
 
 // double and long double: the <cmath> overloads (in gnu++ mode libstdc++ also gives std::abs(__float128)).
