@@ -118,10 +118,10 @@ DD_OPS = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a,
           "tanh": lambda a, b: mp.tanh(a), "exp": lambda a, b: mp.exp(a), "log": lambda a, b: mp.log(a)}
 #: bounds in units of 2^-104: * / sqrt rsqrt relative to the result (worst seen 1.5 for /); + and - relative to
 #: |a| + |b| (QD's "sloppy" addition: exact up to the final rounding unless a + b cancels); tanh, exp and log use
-#: a degree-7 Pade approximant with a double tail (worst seen 2^33.7, i.e. 2^-70.3 relative), still 2^6 below
-#: long double's rounding
-DD_BOUND = {"add": 2.0, "sub": 2.0, "mul": 2.0, "div": 3.0, "sqrt": 2.0, "rsqrt": 2.0, "tanh": 2.0**35, "exp": 2.0**35,
-            "log": 2.0**35}
+#: a degree-6 Pade approximant after reduction to |r| <= ln2/8, with a double tail (worst seen 2^28.3, 2^25.3 and
+#: 2^27.9, i.e. 2^-75.7, 2^-78.7 and 2^-76.1 relative), 2^11 below long double's rounding
+DD_BOUND = {"add": 2.0, "sub": 2.0, "mul": 2.0, "div": 3.0, "sqrt": 2.0, "rsqrt": 2.0, "tanh": 2.0**30, "exp": 2.0**30,
+            "log": 2.0**30}
 
 
 def dd_numbers(n: int, seed: int, lo: float, hi: float, log_scale: bool = False) -> list[mp.mpf]:

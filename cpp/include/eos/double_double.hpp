@@ -3,7 +3,7 @@
 // Why: x87 long double has no vector units; a step costs ~150 cycles. A double-double value hi + lo (|lo| <=
 // ulp(hi)/2, 106-bit significand) is built from exactly rounded double operations, so a loop over chains
 // vectorises like the double kernel and still carries far more precision than long double's 64 bits: + - * /,
-// sqrt and 1/sqrt are accurate to about 2^-104, tanh, exp and log to about 2^-71 (tests/test_fastmath.py), against
+// sqrt and 1/sqrt are accurate to about 2^-104, tanh, exp and log to about 2^-75 (tests/test_fastmath.py), against
 // long double's 2^-64. Inputs and outputs are np.longdouble (converted exactly on the way in, rounded on the
 // way out), like float128's.
 //
@@ -62,7 +62,7 @@ inline dd two_prod(double a, double b) {
 
 // a + b with absolute error at most ~2^-105 (|a| + |b|): QD's default ("sloppy") addition, 11 operations
 // against 20 for the one accurate relative to |a + b|. They differ only where a + b cancels, and there the
-// kernels' operands already carry more error than that (a tanh good to 2^-70, a product rounded at 2^-106 of
+// kernels' operands already carry more error than that (a tanh good to 2^-75, a product rounded at 2^-106 of
 // the larger term), so the accurate one would buy nothing: a double-double kernel is bound by its additions.
 inline dd operator+(const dd& a, const dd& b) {
   using namespace ddops;

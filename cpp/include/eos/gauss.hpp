@@ -26,7 +26,7 @@
 // which also says how they are fitted; `python tools/fit_gauss.py --check` verifies the copy here.
 // Double-double (eos::dd, gauss(const dd&) below): the same R, N, D with P, Q of degrees 13, 14 in dd (fit within
 // 2^-74.8), evaluated by Estrin's scheme (Horner's chain of dd operations would make it latency-bound), and
-// double_double.hpp's exp; relative error within 0.24 2^-70 where both words are normal (results above 2^-969),
+// double_double.hpp's exp; relative error within 0.035 2^-70 where both words are normal (results above 2^-969),
 // below that within 0.75 of the smallest subnormal; ~900 double operations, one dd division; 35-40 ns per value
 // vectorised over Lanes<dd, 16> with AVX-512 (one core, Zen 4), ~270 ns scalar on the x86-64-v2 baseline.
 // Accuracy against mpmath: tests/test_gauss.py. Worst seen on 6*10^5 arguments per type: g'' 1.1 ulp; g and g'

@@ -67,7 +67,7 @@ def mean_model(
     precision : {"longdouble", "double", "double-double", "float128"}
         As in :func:`eos.single_neuron` ("auto" is the single neuron's only). g, g' and g'' come from one exp
         and one rational function (cpp/include/eos/gauss.hpp), within a few ulps of the working precision
-        (double-double: ~2^-70, like its tanh) over the whole line, with no cancellation for b ≪ 0; float128
+        (double-double: within 2^-74, like its tanh) over the whole line, with no cancellation for b ≪ 0; float128
         uses libquadmath's expq and erfcq.
     max_steps, record_every, threads, progress
         As in :func:`eos.single_neuron`.

@@ -90,7 +90,7 @@ def single_neuron(
         The exponent β > 1 of loss="beta" (required there, refused otherwise).
     precision : {"longdouble", "double", "double-double", "float128"}
         The arithmetic of every step: x87 long double (64-bit significand), double (53), double-double
-        (106-bit hi + lo pairs of doubles on the vector units, tanh to ~2^-71; 2-4x faster than long double and
+        (106-bit hi + lo pairs of doubles on the vector units, tanh to ~2^-75; 4-9x faster than long double and
         far more accurate) or float128 (IEEE quad, 113, where the build has libquadmath). double-double and
         float128 iterates are returned rounded to np.longdouble; every gap is rounded once to float64.
         "auto" picks the cheapest of these expected to give the gap to `digits` significant digits: it runs
