@@ -119,7 +119,6 @@ inline dd operator*(const dd& a, double b) {
   return fast_two_sum(p.hi, p.lo);
 }
 
-
 // a / b with one division: q1 ~ a.hi / b.hi, then one correction from the remainder a - q1 b, whose leading
 // part a.hi - fl(q1 b.hi) is exact (Sterbenz: the two agree to a few ulps). Error ~2^-104 relative.
 inline dd operator/(const dd& a, const dd& b) {
@@ -217,14 +216,19 @@ inline dd exp2_quarters(std::uint64_t j) {
 // double-double, ~50 more operations than the selects of t and the product by it. The terms below 2^-23 in size
 // are carried in double, the rest in double-double.
 struct ReducedExp {
-  double k, n;  // integer-valued
+  double n;  // integer-valued
   dd t, E, O;
+  // P = 2^n t, for n >= -1022 (tanh, exp; gauss applies 2^n itself, in two halves): the scaling is exact.
+  dd P() const {
+    const double p = fast::pow2_from_magic(n + 0x1.8p52);
+    return {t.hi * p, t.lo * p};
+  }
   explicit ReducedExp(const dd& v) {
     constexpr double magic = 0x1.8p52, four_log2e = 0x1.71547652b82fep+2;
     // ln2/4 in three parts; L1 has 39 significant bits, so k L1 is exact for |k| < 2^14 (|v| < 2270).
     constexpr double L1 = 0x1.62e42fefa4000p-3, L2 = -0x1.8432a1b0e2634p-45, L3 = 0x1.f97b57a079a19p-105;
     const double m = std::fma(v.hi, four_log2e, magic);
-    k = m - magic;
+    const double k = m - magic;
     const std::uint64_t j = std::bit_cast<std::uint64_t>(m) & 3;  // k mod 4, also for k < 0
     // j as a double by the same magic (AVX2 has no int64 -> double conversion; with one, no loop vectorised there)
     n = (k - (std::bit_cast<double>(std::bit_cast<std::uint64_t>(magic) | j) - magic)) * 0.25;
@@ -254,20 +258,20 @@ inline dd tanh(const dd& x) {
   using ddops::add_ordered;
   const dd a = abs(x);
   const detail::ReducedExp e(dd(a.hi > 40.0 ? 80.0 : 2.0 * a.hi, 2.0 * a.lo));
-  const double p = fast::pow2_from_magic(e.n + 0x1.8p52);  // n <= 116
-  const dd M = add_ordered(dd(e.t.hi * p, e.t.lo * p), dd(-1.0)) * add_ordered(e.E, e.O);
+  const dd M = add_ordered(e.P(), dd(-1.0)) * add_ordered(e.E, e.O);  // n <= 116
   const dd O2{2.0 * e.O.hi, 2.0 * e.O.lo}, E2{2.0 * e.E.hi, 2.0 * e.E.lo};
   return flip_sign(add_ordered(M, O2) / (M + E2), x.hi);  // +-0 for +-0 (O/E = 0/1); NaN propagates
 }
 
-// exp for double-double (relative error ~1e-22): e^v = p (E + O)/(E - O) for |v| <= 700, computed for |v| and
-// inverted for v < 0. Used only by the rare paths (l_beta with a beta outside the shortcut), not per step.
+// exp for double-double (relative error ~2^-78): e^v = P (E + O)/(E - O) (ReducedExp) for |v| <= 709, computed
+// for |v| and inverted for v < 0. Used only by the rare paths (l_beta with a beta outside the shortcut), not per
+// step.
 inline dd exp(const dd& v) {
   if (!(v.hi == v.hi)) return v;
   if (v.hi > 709.0) return dd(std::numeric_limits<double>::infinity());
   if (v.hi < -745.0) return dd(0.0);
   const detail::ReducedExp e(abs(v));
-  const dd pos = e.t * (e.E + e.O) / (e.E - e.O) * fast::pow2_from_magic(e.n + 0x1.8p52);
+  const dd pos = e.P() * (e.E + e.O) / (e.E - e.O);
   return v.hi < 0.0 ? dd(1.0) / pos : pos;
 }
 

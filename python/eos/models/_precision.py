@@ -19,8 +19,9 @@ a huber gap are reliable in any precision.
 
 The rungs are double, double-double and float128. x87 long double is not one: double-double is both faster
 (vectorised) and more accurate. Its operations round to 2^-104, but tanh, exp and log are good to ~2^-75 only,
-so the model takes eps = 2^-70 for it (as when they were good to 2^-70): conservative by orders of magnitude on every measured case (where
-λ = 2/η (1 − 1e-13) it predicts 8e-9 and gets 1.4e-13; on EoS runs its gap equals float128's to float64 rounding).
+so the model takes eps = 2^-70 for it (as when they were good to 2^-70): conservative by orders of magnitude on
+every measured case (where λ = 2/η (1 − 1e-13) it predicts 8e-9 and gets 1.4e-13; on EoS runs its gap equals
+float128's to float64 rounding).
 
 Selection: run in double (the cheapest rung); if the model says its gap meets the target, return it. Otherwise
 use that run's gap and steps to predict the next rungs' errors and rerun in the cheapest rung predicted to meet
