@@ -35,10 +35,37 @@ def test_loss_derivatives_match_mpmath(loss, beta, precision):
 
 def test_inputs_must_have_the_working_dtype():
     x = np.ones(3)
-    with pytest.raises(TypeError, match="x0 must be a contiguous 1-D array of dtype float128|x0 must be a contiguous 1-D array of dtype longdouble"):
-        _core.single_neuron(x, x.astype(np.longdouble), x.astype(np.longdouble), "logistic", 0.0, "longdouble", 1, 2.0, 2.5, 0, 1, None)
+    with pytest.raises(TypeError, match="x0 must be a contiguous 1-D array of dtype float64 or (float128|longdouble)"):
+        _core.single_neuron(x.astype(np.float32), x, x, "logistic", 0.0, "longdouble", 1, 2.0, 2.5, 0, 1, None)
     with pytest.raises(TypeError, match="eta must be a contiguous 1-D array of dtype float64 and length 3"):
         _core.mean_model(x, x, x[:2], x, "double", 1, 0, 1, None)
+    with pytest.raises(TypeError, match="b0 must be a contiguous 1-D array of dtype float64 and length 3"):
+        _core.mean_model(x, x.astype(np.longdouble), x, x, "double", 1, 0, 1, None)
+
+
+@pytest.mark.parametrize("precision", ["longdouble", "double-double"])
+def test_float64_inputs_are_widened_exactly_in_the_core(precision):
+    """The extended precisions take float64 inputs as they are and widen them in the core: the same bits as the
+    values given as long double, in both models; a long double input keeps its bits beyond double's."""
+    rng = np.random.default_rng(5)
+    x0, y0 = rng.uniform(0.2, 1.0, 2000), rng.uniform(1.0, 2.5, 2000)
+    eta = rng.uniform(0.05, 0.3, 2000)
+    wide = [np.asarray(v, dtype=np.longdouble) for v in (x0, y0, eta)]
+    a = _core.single_neuron(x0, y0, eta, "logistic", 0.0, precision, 300, 2.0, 2.5, 0, 2, None)
+    b = _core.single_neuron(*wide, "logistic", 0.0, precision, 300, 2.0, 2.5, 0, 2, None)
+    for key in ("x", "y", "sharpness", "gap", "t_cross", "flips"):
+        np.testing.assert_array_equal(a[key], b[key])
+    a = _core.mean_model(x0, y0 - 2.0, eta, np.full(1, 10.0), precision, 300, 0, 2, None)
+    b = _core.mean_model(wide[0], wide[1] - 2, wide[2], np.full(1, 10.0, dtype=np.longdouble), precision, 300, 0, 2,
+                         None)
+    for key in ("A", "b", "sharpness", "gap"):
+        np.testing.assert_array_equal(a[key], b[key])
+    if np.finfo(np.longdouble).nmant > 52:
+        # one step from x0 = 1 + 2^-60 (not a double), y0 = 0: x stays x0 exactly (l'(0) = 0)
+        x = np.asarray([1 + np.longdouble(2) ** -60])
+        r = _core.single_neuron(x, np.zeros(1), np.full(1, 0.1), "logistic", 0.0, precision, 1, 2.0, 2.5, 0, 1,
+                                None)
+        assert r["x"][0] == x[0] != 1
 
 
 def test_unknown_names_are_value_errors():

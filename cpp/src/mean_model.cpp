@@ -12,11 +12,11 @@ py::dict mean_model(const py::array& A0, const py::array& b0, const py::array& e
                     std::int64_t max_steps, std::int64_t record_every, int threads, const py::object& progress) {
   using O = Out<T>;
   const py::ssize_t n = A0.size();
-  const auto A0a = input<O>(A0, "A0", n), b0a = input<O>(b0, "b0", n);
+  const Input<T> A0a(A0, "A0", n), b0a(b0, "b0", n);
   const Shared<T> eta_w(eta, "eta", n, threads), d_w(d, "d", n, threads);
   Working<T> A(n), b(n);
-  load(A, A0a, threads);
-  load(b, b0a, threads);
+  A0a.load(A.data, threads);
+  b0a.load(b.data, threads);
   const auto g = buffer<T>(n), dg = buffer<T>(n);
   T *gs = g.get(), *dgs = dg.get();
   const T* b0s = b.data;
@@ -65,8 +65,8 @@ void bind_mean_model(py::module_& m) {
       },
       py::arg("A0"), py::arg("b0"), py::arg("eta"), py::arg("d"), py::arg("precision"), py::arg("max_steps"),
       py::arg("record_every"), py::arg("threads"), py::arg("progress"),
-      "GD on the mean model (A, b) for N chains. Inputs: 1-D contiguous arrays of float64 (precision "
-      "'double') or longdouble (otherwise), already validated by eos.mean_model. Returns a dict of arrays.");
+      "GD on the mean model (A, b) for N chains. Inputs: 1-D contiguous arrays of float64, or of "
+      "longdouble for the extended precisions, already validated by eos.mean_model. Returns a dict of arrays.");
 }
 
 }  // namespace eos::bind

@@ -34,8 +34,8 @@ void bind_single_neuron(py::module_& m) {
       py::arg("x0"), py::arg("y0"), py::arg("eta"), py::arg("loss"), py::arg("beta"), py::arg("precision"),
       py::arg("max_steps"), py::arg("band_lo"), py::arg("band_hi"), py::arg("record_every"), py::arg("threads"),
       py::arg("progress"),
-      "GD on f(x, y) = l(xy) for N chains. Inputs: 1-D contiguous arrays of float64 (precision 'double') or "
-      "longdouble (otherwise), already validated by eos.single_neuron. Returns a dict of arrays.");
+      "GD on f(x, y) = l(xy) for N chains. Inputs: 1-D contiguous arrays of float64, or of "
+      "longdouble for the extended precisions, already validated by eos.single_neuron. Returns a dict of arrays.");
   m.def(
       "loss_derivatives",
       [](const py::array& s, const std::string& loss, double beta, const std::string& precision) {

@@ -29,11 +29,11 @@ py::dict single_neuron(const py::array& x0, const py::array& y0, const py::array
                        std::int64_t record_every, int threads, const py::object& progress) {
   using O = Out<T>;
   const py::ssize_t n = x0.size();
-  const auto x0a = input<O>(x0, "x0", n), y0a = input<O>(y0, "y0", n);
+  const Input<T> x0a(x0, "x0", n), y0a(y0, "y0", n);
   const Shared<T> eta_w(eta, "eta", n, threads);
   Working<T> x(n), y(n);
-  load(x, x0a, threads);
-  load(y, y0a, threads);
+  x0a.load(x.data, threads);
+  y0a.load(y.data, threads);
   auto steps = filled<std::int64_t>(n, 0, threads), t_cross = filled<std::int64_t>(n, -1, threads);
   auto band_steps = filled<std::int64_t>(n, 0, threads), flips = filled<std::int64_t>(n, 0, threads);
   std::vector<std::uint8_t> status(std::size_t(n), kRunning);

@@ -62,15 +62,18 @@ def broadcast(dtype: type, shared: tuple[str, ...] = (), **arrays: Any) -> tuple
     """Convert each named input to `dtype` and broadcast them together.
 
     Returns flat contiguous arrays (what the core takes) and the common shape S. Inputs of np.longdouble are
-    used exactly when dtype is np.longdouble. An input named in `shared` that holds a single value stays one
-    value (length 1: the core gives it to every run) instead of being copied to the size of S.
+    used exactly when dtype is np.longdouble; where dtype is np.longdouble, an input whose every value is a
+    double (float16/32/64, integers of up to 32 bits) goes as float64 instead, which the core widens exactly and
+    in parallel (numpy's cast to long double runs on one thread). An input named in `shared` that holds a single
+    value stays one value (length 1: the core gives it to every run) instead of being copied to the size of S.
     """
     converted = []
     for name, value in arrays.items():
         a = np.asarray(value)
         if a.dtype.kind not in "biuf" or a.dtype.kind == "b":
             raise TypeError(f"{name} must be a real number or an array of real numbers; got dtype {a.dtype}")
-        a = a.astype(dtype, copy=False)
+        exact_in_double = a.dtype.itemsize <= (8 if a.dtype.kind == "f" else 4)
+        a = a.astype(np.float64 if exact_in_double else dtype, copy=False)
         if not np.all(np.isfinite(a)):
             raise ValueError(f"{name} must be finite; it has {np.count_nonzero(~np.isfinite(a))} non-finite entries")
         converted.append(a)
