@@ -52,15 +52,14 @@ inline double tanh(double x) {
   const double den = std::fma(p + 1.0, E, (p - 1.0) * O);
   // Far from 0 (n >= 3, tanh > 0.70) write tanh = 1 - 2 (E - O)/den: the quotient's rounding then counts
   // relative to 1 - tanh, not to tanh. One division either way.
-  // Both forms in one: num = A E + B O with (A, B) = (p - 1, p + 1) near 0 (where p - 1 is 0, 1 or 3, never 2)
-  // or (2, -2) far from it, and tanh = q + 0 or 1 - q, q = num/den: the second choice is read off A. Two
+  // Both forms in one: num = A E + B O with (A, B) = (p - 1, p + 1) near 0 (where p - 1 >= 0) or (-2, 2) far
+  // from it, and tanh = q or 1 + q, q = num/den: the second choice is read off A's sign. Two
   // selects on `far` let GCC's jump threading put the division into both arms (two divisions per vector step);
   // selecting with bit masks instead cost the (latency-bound) scalar careful steps ~10 %.
   const bool far = n >= 3.0;
-  const double A = far ? 2.0 : p - 1.0, B = far ? -2.0 : p + 1.0;
+  const double A = far ? -2.0 : p - 1.0, B = far ? 2.0 : p + 1.0;
   const double q = std::fma(A, E, B * O) / den;
-  const double d = A == 2.0 ? 1.0 : 0.0;
-  return std::copysign(std::fma(1.0 - 2.0 * d, q, d), x);
+  return std::copysign(A < 0.0 ? 1.0 + q : q, x);
 }
 
 // 1/sqrt(u) for 1 <= u <= 2^60, without the divider: the sqrt loss's l'(s) = s/sqrt(1 + s^2) took one
