@@ -135,9 +135,15 @@ def test_counters_agree_with_the_trajectory():
     assert r.trajectory.shape == (3001, 2)
 
 
-def test_no_crossing_gives_minus_one_and_nan():
-    r = eos.single_neuron(3, 4, 0.1, "sqrt")  # GF regime
-    assert r.t_cross == -1 and np.isnan(r.s_cross)
+@pytest.mark.parametrize("precision", ["double", "longdouble", "double-double"])
+def test_no_crossing_gives_minus_one_and_nan(precision):
+    """s_cross is NaN exactly where a chain never crossed (GF from the start: y0 = 4; EoS: y0 = 6), through the
+    vector lanes and the careful steps alike."""
+    y0 = np.where(np.arange(200) % 3 == 0, 4.0, 6.0)
+    r = eos.single_neuron(3, y0, 0.1, "sqrt", precision=precision, max_steps=2000)
+    crossed = r.t_cross >= 0
+    assert np.array_equal(crossed, y0 == 6.0)
+    assert np.isnan(r.s_cross[~crossed]).all() and np.isfinite(r.s_cross[crossed]).all()
 
 
 def test_axis_is_a_fixed_point():

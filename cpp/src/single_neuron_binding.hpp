@@ -37,9 +37,10 @@ py::dict single_neuron(const py::array& x0, const py::array& y0, const py::array
   auto steps = filled<std::int64_t>(n, 0, threads), t_cross = filled<std::int64_t>(n, -1, threads);
   auto band_steps = filled<std::int64_t>(n, 0, threads), flips = filled<std::int64_t>(n, 0, threads);
   std::vector<std::uint8_t> status(std::size_t(n), kRunning);
-  Working<T, double> s_cross(n);  // |x y| at the crossing, returned as float64 (NaN where there was none)
+  // |x y| at the crossing, returned as float64: NaN until a chain crosses, so NaN where none did.
+  Working<T, double> s_cross(n);
   T* scw = s_cross.data;
-  parallel_for(n, threads, [&](py::ssize_t i) { store(scw + i, T(0)); });
+  parallel_for(n, threads, [&](py::ssize_t i) { store(scw + i, T(std::numeric_limits<double>::quiet_NaN())); });
   const auto [trajectory_out, recorder] = trajectory<O>(n, max_steps, record_every);
   Working<T> sharpness(n);
   py::array_t<double> gap(n);
@@ -68,11 +69,6 @@ py::dict single_neuron(const py::array& x0, const py::array& y0, const py::array
   y.publish(threads);
   sharpness.publish(threads);
   s_cross.publish(threads);
-  auto* sc = s_cross.out.mutable_data();
-  const auto* tc = t_cross.data();
-  parallel_for(n, threads, [&](py::ssize_t i) {
-    if (tc[i] < 0) sc[i] = std::numeric_limits<double>::quiet_NaN();
-  });
   py::dict r = common_result(steps, status, sharpness.out, gap, t_cross, trajectory_out, threads);
   r["x"] = x.out;
   r["y"] = y.out;

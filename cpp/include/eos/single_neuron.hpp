@@ -101,7 +101,7 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
   std::int64_t* steps;
   std::uint8_t* status;
   std::int64_t* t_cross;  // first t >= 1 with eta y_t^2 < 2 <= eta y_{t-1}^2, or -1
-  T* s_cross;             // |x y| at t_cross
+  T* s_cross;             // |x y| at t_cross (as given until then: the binding gives NaN)
   std::int64_t* band_steps;
   std::int64_t* flips;
   T band_lo, band_hi;
