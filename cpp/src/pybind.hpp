@@ -48,16 +48,23 @@ template <class F> decltype(auto) dispatch_precision(const std::string& precisio
                         ", got '" + precision + "'");
 }
 
-// A contiguous 1-D input of exactly the numpy dtype of S and length n (or 1, where `shared`); anything else is a
-// TypeError naming the argument (the Python layer converts, so a mismatch here is a bug in the caller, not
-// something to silently cast).
+// A contiguous 1-D input of one of the numpy dtypes of S... and length n (or 1, where `shared`); anything else is
+// a TypeError naming the argument and the dtypes (the Python layer converts, so a mismatch here is a bug in the
+// caller, not something to silently cast).
+template <class... S> py::array input_of(const py::array& a, const char* name, py::ssize_t n, bool shared = false) {
+  if (!(py::isinstance<py::array_t<S>>(a) || ...) || a.ndim() != 1 ||
+      !(a.shape(0) == n || (shared && a.shape(0) == 1)) || !(a.flags() & py::array::c_style)) {
+    std::string dtypes;
+    ((dtypes += (dtypes.empty() ? "" : " or ") + std::string(py::str(py::dtype::of<S>()))), ...);
+    throw py::type_error(std::string(name) + " must be a contiguous 1-D array of dtype " + dtypes + " and length " +
+                         std::to_string(n) + (shared ? " or 1" : ""));
+  }
+  return a;
+}
+
+// input_of with the one dtype S, typed.
 template <class S> py::array_t<S> input(const py::array& a, const char* name, py::ssize_t n, bool shared = false) {
-  if (!py::isinstance<py::array_t<S>>(a) || a.ndim() != 1 || !(a.shape(0) == n || (shared && a.shape(0) == 1)) ||
-      !(a.flags() & py::array::c_style))
-    throw py::type_error(std::string(name) + " must be a contiguous 1-D array of dtype " +
-                         std::string(py::str(py::dtype::of<S>())) + " and length " + std::to_string(n) +
-                         (shared ? " or 1" : ""));
-  return py::reinterpret_borrow<py::array_t<S>>(a);
+  return py::reinterpret_borrow<py::array_t<S>>(input_of<S>(a, name, n, shared));
 }
 
 // f(i) for i in [0, n) on `threads` OpenMP threads (every i independent, so the result does not depend on the
@@ -81,8 +88,8 @@ template <class F> void parallel_for(py::ssize_t n, int threads, F&& f) {
 }
 
 // n values of T left uninitialised for the caller to first touch with parallel_for. malloc, not new T[n] or a
-// std::vector: those run T's constructor, which for double-double writes its zero words, on one thread (~5 ms per
-// 16 MB array). Every T here is trivially copyable and destructible, so malloc's storage holds its objects (C++20
+// std::vector: those run T's constructor, which for double-double writes its zero words, on one thread (four
+// 16 MB buffers in a single-neuron call at 10^6 chains). Every T here is trivially copyable and destructible, so malloc's storage holds its objects (C++20
 // implicit object creation) and free() needs no destructor.
 struct FreeDeleter {
   void operator()(void* p) const { std::free(p); }
@@ -96,21 +103,13 @@ template <class T> Buffer<T> buffer(py::ssize_t n) {
 }
 
 // A per-chain input of a model in working precision T: a contiguous 1-D array of length n (or 1, where `shared`)
-// of float64 or of Out<T>; anything else is a TypeError naming the argument. The Python layer passes float64
-// whenever every input is exactly a double, so that the widening to T runs here on every thread; numpy's cast to
-// long double and its isfinite on the result took 11 ms of a 50 ms double-double call at 10^6 chains, on one.
+// of float64 or of Out<T>; anything else is a TypeError naming the argument. The Python layer passes an input
+// as float64 whenever all its values are doubles, so that the widening to T runs here on every thread; numpy's
+// cast to long double and its isfinite on the result took 11 ms of a 50 ms double-double call at 10^6 chains,
+// on one.
 template <class T> class Input {
  public:
-  Input(const py::array& a, const char* name, py::ssize_t n, bool shared = false) : a_(a) {
-    const bool dtype_ok = py::isinstance<py::array_t<double>>(a) || py::isinstance<py::array_t<Out<T>>>(a);
-    if (!dtype_ok || a.ndim() != 1 || !(a.shape(0) == n || (shared && a.shape(0) == 1)) ||
-        !(a.flags() & py::array::c_style)) {
-      std::string dtypes = "float64";
-      if constexpr (!std::is_same_v<Out<T>, double>) dtypes += " or " + std::string(py::str(py::dtype::of<Out<T>>()));
-      throw py::type_error(std::string(name) + " must be a contiguous 1-D array of dtype " + dtypes +
-                           " and length " + std::to_string(n) + (shared ? " or 1" : ""));
-    }
-  }
+  Input(const py::array& a, const char* name, py::ssize_t n, bool shared = false) : a_(checked(a, name, n, shared)) {}
   py::ssize_t size() const { return a_.shape(0); }
   // The values as they are stored, if they are of type T itself (nothing to convert), else nullptr.
   const T* exact() const {
@@ -126,6 +125,13 @@ template <class T> class Input {
   }
 
  private:
+  static py::array checked(const py::array& a, const char* name, py::ssize_t n, bool shared) {
+    if constexpr (std::is_same_v<Out<T>, double>) {
+      return input_of<double>(a, name, n, shared);
+    } else {
+      return input_of<double, Out<T>>(a, name, n, shared);
+    }
+  }
   template <class S> void widen(T* d, const S* p, int threads) const {
     parallel_for(size(), threads, [&](py::ssize_t i) { store(d + i, T(p[i])); });
   }
