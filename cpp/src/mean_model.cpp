@@ -1,5 +1,4 @@
 // Binding of the mean-model kernel: eos._core.mean_model.
-#include <limits>
 
 #include "eos/mean_model.hpp"
 #include "pybind.hpp"
@@ -31,21 +30,13 @@ py::dict mean_model(const py::array& A0, const py::array& b0, const py::array& e
                                status.data(), t_cross.mutable_data(), recorder};
   drive(kernel, n, max_steps, threads, progress);
 
-  Working<T> sharpness(n);  // in T until publish, as in the single neuron (a rounding to x87 does not vectorise)
-  py::array_t<double> gap(n);
-  T* sh = sharpness.data;
-  auto* gp = gap.mutable_data();
   const T *As = A.data, *bs = b.data;
-  const PerChain<T> es = eta_w.view, ds = d_w.view;
-  parallel_for(n, threads, [&](py::ssize_t i) {
-    const T lam = mean_model_sharpness<T>(As[i], ds[i], gauss(bs[i]));
-    store(sh + i, lam);
-    gp[i] = double(T(2) / es[i] - lam);
-  });
+  const PerChain<T> ds = d_w.view;
+  const auto [sharpness, gap] = sharpness_and_gap<T>(
+      n, threads, eta_w.view, [&](py::ssize_t i) { return mean_model_sharpness<T>(As[i], ds[i], gauss(bs[i])); });
   A.publish(threads);
   b.publish(threads);
-  sharpness.publish(threads);
-  py::dict r = common_result(steps, status, sharpness.out, gap, t_cross, trajectory_out, threads);
+  py::dict r = common_result(steps, status, sharpness, gap, t_cross, trajectory_out, threads);
   r["A"] = A.out;
   r["b"] = b.out;
   return r;

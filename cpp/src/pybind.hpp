@@ -210,6 +210,29 @@ void drive(Kernel& kernel, std::int64_t n, std::int64_t max_steps, int threads, 
   });
 }
 
+// Each chain's sharpness lam = sharpness_of(i) (in T) and its gap 2/eta - lam, both models' last pass. The gap is
+// taken in T and rounded once to float64: it keeps its digits even when it is 1e-15 of 2/eta. lam stays in T until
+// it is published: rounding it to long double inside the loop (x87) kept the loop from vectorising, and in
+// double-double it was half of a 1-step call.
+template <class T> struct SharpnessAndGap {
+  py::array_t<Out<T>> sharpness;
+  py::array_t<double> gap;
+};
+template <class T, class F>
+SharpnessAndGap<T> sharpness_and_gap(py::ssize_t n, int threads, const PerChain<T>& eta, F&& sharpness_of) {
+  Working<T> sharpness(n);
+  py::array_t<double> gap(n);
+  T* sh = sharpness.data;
+  auto* gp = gap.mutable_data();
+  parallel_for(n, threads, [&](py::ssize_t i) {
+    const T lam = sharpness_of(i);
+    store(sh + i, lam);
+    gp[i] = double(T(2) / eta[i] - lam);
+  });
+  sharpness.publish(threads);
+  return {sharpness.out, gap};
+}
+
 // The fields both models return, besides their iterate and their own counters: the status array becomes
 // the two boolean outputs converged and diverged.
 inline py::dict common_result(const py::array& steps, const std::vector<std::uint8_t>& status,

@@ -42,34 +42,20 @@ py::dict single_neuron(const py::array& x0, const py::array& y0, const py::array
   T* scw = s_cross.data;
   parallel_for(n, threads, [&](py::ssize_t i) { store(scw + i, T(std::numeric_limits<double>::quiet_NaN())); });
   const auto [trajectory_out, recorder] = trajectory<O>(n, max_steps, record_every);
-  Working<T> sharpness(n);
-  py::array_t<double> gap(n);
-
-  with_loss<T>(loss_name, beta, [&](const auto& loss) {
+  const auto [sharpness, gap] = with_loss<T>(loss_name, beta, [&](const auto& loss) {
     using Loss = std::decay_t<decltype(loss)>;
     SingleNeuronKernel<T, Loss, O> kernel{loss, x.data, y.data, eta_w.view, steps.mutable_data(), status.data(),
                                           t_cross.mutable_data(), scw, band_steps.mutable_data(),
                                           flips.mutable_data(), T(band_lo), T(band_hi), recorder};
     drive(kernel, n, max_steps, threads, progress);
-    // Sharpness and the gap 2/eta - sharpness in T: the gap keeps its digits even when it is 1e-15 of 2/eta.
-    // The sharpness stays in T until publish: rounding to long double inside this loop (x87) kept it from
-    // vectorising, and in double-double it was half of a 1-step call.
-    T* sh = sharpness.data;
-    auto* gp = gap.mutable_data();
     const T *xs = x.data, *ys = y.data;
-    const PerChain<T> es = eta_w.view;
-    parallel_for(n, threads, [&](py::ssize_t i) {
-      const T lam = single_neuron_sharpness<T>(loss, xs[i], ys[i]);
-      store(sh + i, lam);
-      gp[i] = double(T(2) / es[i] - lam);
-    });
-    return 0;
+    return sharpness_and_gap<T>(n, threads, eta_w.view,
+                                [&](py::ssize_t i) { return single_neuron_sharpness<T>(loss, xs[i], ys[i]); });
   });
   x.publish(threads);
   y.publish(threads);
-  sharpness.publish(threads);
   s_cross.publish(threads);
-  py::dict r = common_result(steps, status, sharpness.out, gap, t_cross, trajectory_out, threads);
+  py::dict r = common_result(steps, status, sharpness, gap, t_cross, trajectory_out, threads);
   r["x"] = x.out;
   r["y"] = y.out;
   r["s_cross"] = s_cross.out;
