@@ -5,10 +5,7 @@
 #include <pybind11/pybind11.h>
 
 #include <cstdint>
-#include <cstdlib>
 #include <limits>
-#include <memory>
-#include <new>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -16,6 +13,7 @@
 
 #include "eos/batch.hpp"
 #include "eos/real.hpp"
+#include "memory.hpp"
 
 namespace py = pybind11;
 
@@ -87,21 +85,6 @@ template <class F> void parallel_for(py::ssize_t n, int threads, F&& f) {
   }
 }
 
-// n values of T left uninitialised for the caller to first touch with parallel_for. malloc, not new T[n] or a
-// std::vector: those run T's constructor, which for double-double writes its zero words, on one thread (four
-// 16 MB buffers in a single-neuron call at 10^6 chains). Every T here is trivially copyable and destructible, so malloc's storage holds its objects (C++20
-// implicit object creation) and free() needs no destructor.
-struct FreeDeleter {
-  void operator()(void* p) const { std::free(p); }
-};
-template <class T> using Buffer = std::unique_ptr<T[], FreeDeleter>;
-template <class T> Buffer<T> buffer(py::ssize_t n) {
-  static_assert(std::is_trivially_copyable_v<T> && std::is_trivially_destructible_v<T>);
-  void* p = std::malloc(std::size_t(n > 0 ? n : 1) * sizeof(T));
-  if (p == nullptr) throw std::bad_alloc();
-  return Buffer<T>(static_cast<T*>(p));
-}
-
 // A per-chain input of a model in working precision T: a contiguous 1-D array of length n (or 1, where `shared`)
 // of float64 or of Out<T>; anything else is a TypeError naming the argument. The Python layer passes an input
 // as float64 whenever all its values are doubles, so that the widening to T runs here on every thread; numpy's
@@ -144,7 +127,7 @@ template <class T, class O = Out<T>> struct Working {
   py::array_t<O> out;
   Buffer<T> own;
   T* data;
-  explicit Working(py::ssize_t n) : out(n) {
+  explicit Working(py::ssize_t n) : out(new_array<O>(n)) {
     if constexpr (std::is_same_v<T, O>) {
       data = out.mutable_data();
     } else {
@@ -181,7 +164,7 @@ template <class T> struct Shared {
 };
 
 template <class S> py::array_t<S> filled(py::ssize_t n, S value, int threads) {
-  py::array_t<S> a(n);
+  py::array_t<S> a = new_array<S>(n);
   S* d = a.mutable_data();
   parallel_for(n, threads, [&](py::ssize_t i) { d[i] = value; });  // first touch of the pages, in parallel too
   return a;
@@ -193,7 +176,7 @@ template <class O> std::pair<py::object, Recorder<O>> trajectory(py::ssize_t n, 
                                                                   std::int64_t every) {
   if (every <= 0) return {py::none(), Recorder<O>{0, 0, nullptr}};
   const py::ssize_t n_records = max_steps / every + 1;
-  py::array_t<O> a({n, n_records, py::ssize_t(2)});
+  py::array_t<O> a = new_array<O>({n, n_records, py::ssize_t(2)});
   std::fill(a.mutable_data(), a.mutable_data() + a.size(), std::numeric_limits<O>::quiet_NaN());
   return {a, Recorder<O>{every, std::int64_t(n_records), a.mutable_data()}};
 }
@@ -221,7 +204,7 @@ template <class T> struct SharpnessAndGap {
 template <class T, class F>
 SharpnessAndGap<T> sharpness_and_gap(py::ssize_t n, int threads, const PerChain<T>& eta, F&& sharpness_of) {
   Working<T> sharpness(n);
-  py::array_t<double> gap(n);
+  py::array_t<double> gap = new_array<double>(n);
   T* sh = sharpness.data;
   auto* gp = gap.mutable_data();
   parallel_for(n, threads, [&](py::ssize_t i) {
@@ -239,7 +222,7 @@ inline py::dict common_result(const py::array& steps, const std::vector<std::uin
                               const py::array& sharpness, const py::array& gap, const py::array& t_cross,
                               const py::object& trajectory, int threads) {
   const auto n = py::ssize_t(status.size());
-  py::array_t<bool> converged(n), diverged(n);
+  py::array_t<bool> converged = new_array<bool>(n), diverged = new_array<bool>(n);
   auto* c = converged.mutable_data();
   auto* d = diverged.mutable_data();
   const std::uint8_t* st = status.data();

@@ -21,6 +21,7 @@ except ImportError as exc:  # pragma: no cover - only without a build
         f"source tree with `pip install .` (original error: {exc})"
     ) from exc
 
+from .memory import memory_cache
 from .models import LOSSES, MeanModelResult, SingleNeuronResult, mean_model, single_neuron
 
 try:
@@ -28,7 +29,9 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree without metadata
     __version__ = "0+unknown"
 
-__all__ = ["LOSSES", "MeanModelResult", "SingleNeuronResult", "__version__", "mean_model", "single_neuron"]
+__all__ = [
+    "LOSSES", "MeanModelResult", "SingleNeuronResult", "__version__", "mean_model", "memory_cache", "single_neuron",
+]
 
 _LAZY = ("theory", "figures", "nn")
 
