@@ -16,14 +16,15 @@ def run_python(code, **kw):
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, **kw)
 
 
-def test_ctrl_c_interrupts_a_long_call_within_about_a_second():
+@pytest.mark.parametrize("precision,n", [("longdouble", 2000), ("double", 10**6)])  # double: a 2^28-step first round
+def test_ctrl_c_interrupts_a_long_call_within_about_a_second(precision, n):
     code = (
         "import sys, time, numpy as np, eos\n"
         "print('running', flush=True)\n"
         "t = time.time()\n"
         "try:\n"
         # on the diagonal x = y GD creeps to the origin and never converges: an endless call
-        "    eos.single_neuron(np.ones(2000), np.ones(2000), 1e-3, max_steps=10**15)\n"
+        f"    eos.single_neuron(np.ones({n}), np.ones({n}), 1e-3, max_steps=10**15, precision='{precision}')\n"
         "except KeyboardInterrupt:\n"
         "    print('interrupted', flush=True); sys.exit(0)\n"
         "sys.exit(3)\n"

@@ -245,8 +245,8 @@ def test_results_do_not_depend_on_threads(precision):
 
 
 def test_results_do_not_depend_on_how_the_call_is_cut_into_rounds():
-    """A call advances every chain k steps a round, k starting near 2^24 / n in double: 500 chains alone take their
-    4000 steps in one round; at the head of 10^5 others, in rounds of 167 steps and more. Same bits."""
+    """A call advances every chain k steps a round, k starting near 2^28 / n in double: 500 chains alone take their
+    4000 steps in one round; at the head of 10^5 others, in a round of 2 671 steps and one of the rest. Same bits."""
     rng = np.random.default_rng(2)
     x0, y0 = rng.uniform(0, 4, 100_500), rng.uniform(1, 12, 100_500)
     alone = eos.single_neuron(x0[:500], y0[:500], 0.05, "logistic", precision="double", max_steps=4000)

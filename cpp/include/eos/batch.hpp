@@ -339,12 +339,14 @@ template <class Out> struct Recorder {
   }
 };
 
-// Chain-steps in run_batched's first round, before it has timed one. 2^24 in double: ~20 ms of a thread, and a
-// round fewer for short calls (10^6 chains x 200 steps in rounds of 16 and 184 steps, not 1, 16 and 183: each round
-// moves every chain through a lane and back, and dropping one made such calls 3-10 % faster). 2^20 in the slower
-// precisions, whose steps cost 10-100x more, so that their first round stays well under a second too.
-template <class T> constexpr std::int64_t first_round_chain_steps() {
-  return std::int64_t(1) << (std::is_same_v<T, double> ? 24 : 20);
+// Chain-steps in run_batched's first round, before it has timed one, for a kernel whose step costs 2^cost_shift
+// times the single neuron's: about a fifth to a third of a second of one thread, so that short calls take few
+// rounds (each round moves every chain through a lane and back; 10^6 chains x 200 steps now take one round in
+// double, where 2^24 took two, 16 and 184 steps: the double huber call 10 % faster, logistic 3-5 %) while Ctrl-C
+// and the progress bar still answer within about a second. 2^28 in double, 2^20 in the precisions whose steps
+// cost 4-1000x more (double-double's three rounds of 1, 16 and 183 steps ran as fast as two of 16 and 184).
+template <class T> constexpr std::int64_t first_round_chain_steps(int cost_shift = 0) {
+  return std::int64_t(1) << ((std::is_same_v<T, double> ? 28 : 20) - cost_shift);
 }
 
 // Advance every running chain of `kernel` until it stops or `max_steps` steps have been taken.
