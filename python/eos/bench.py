@@ -464,7 +464,6 @@ def machine() -> dict[str, Any]:
 def _run_spec(spec: Spec, timeout: float) -> dict[str, Any]:
     cmd = [sys.executable, "-m", "eos.bench", "--worker", json.dumps(asdict(spec))]
     env = dict(os.environ)
-    env.setdefault("OMP_WAIT_POLICY", "passive")
     try:
         p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
     except subprocess.TimeoutExpired:
