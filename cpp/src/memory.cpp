@@ -29,7 +29,14 @@ class BlockCache {
       }
     }
     void* p = std::malloc(bytes);
-    if (p == nullptr) throw std::bad_alloc();
+    if (p == nullptr) {  // out of memory: the cached blocks of other sizes go first
+      {
+        const std::lock_guard lock(mutex_);
+        evict_to(0);
+      }
+      p = std::malloc(bytes);
+      if (p == nullptr) throw std::bad_alloc();
+    }
     return p;
   }
   void give(void* p, std::size_t bytes) noexcept {

@@ -463,9 +463,8 @@ def machine() -> dict[str, Any]:
 
 def _run_spec(spec: Spec, timeout: float) -> dict[str, Any]:
     cmd = [sys.executable, "-m", "eos.bench", "--worker", json.dumps(asdict(spec))]
-    env = dict(os.environ)
     try:
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         return {"error": f"timed out after {timeout:.0f} s"}
     if p.returncode != 0:
