@@ -344,8 +344,10 @@ def measure(spec: Spec, min_time: float = 3.0, max_reps: int = 10) -> dict[str, 
     passed or max_reps runs are done (just one when it takes longer than min_time) and keep the fastest. Peak
     memory covers build and runs.
 
-    Ten, not three: a call of ~0.1 s (eos double on 10^6 chains) spends 13-80 ms of it on fresh output pages,
-    more when they arrive as huge pages, and three runs often missed the fast case (bench/NOTES.md §17). Three
+    Ten, not three: a call of ~0.1 s (eos double on 10^6 chains) spent 13-80 ms of it on fresh output pages,
+    more when they arrived as huge pages, and three runs often missed the fast case (bench/NOTES.md §17); since
+    eos's block cache (§22) only a process's first call pays for them (the numpy peer's few buffers are fresh in
+    every call, a negligible part of its ~1 s). Three
     seconds, not one: six runs of eos double-double sqrt in one process took 0.42-0.54 s, and a one-second budget
     kept the best of the first three (bench/NOTES.md §19)."""
     base_kb = _status_kb("VmRSS") or _peak_kb()
