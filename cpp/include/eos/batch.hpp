@@ -150,6 +150,7 @@ template <int W> struct ChunkRange {
   }
   std::int64_t inside(int j, double a, double b) const { return (lo[j] * down > a) & (hi[j] * up < b); }
   std::int64_t outside(int j, double a, double b) const { return (hi[j] * up < a) | (lo[j] * down > b); }
+  std::int64_t below(int j, double level) const { return std::max(first[j], hi[j]) * up < level; }
 };
 
 // The test of both models' convergence filters (single_neuron_may_settle, mean_model_may_settle and their per-chunk
@@ -182,11 +183,12 @@ inline bool settle_filter(double rest, double scale, double edge, double eps, do
 //     was (the chain keeps its last finite iterate);
 //   Seen and seen_at_start(const State&) -> Seen: what the lanes' fast steps have seen in a chunk so far;
 //   fast_step<kMasked, kCount>(State&, j, a, Seen&): one step of lane j computing only the update, what it adds
-//     to Seen and, with kCount, the per-step counters; with kMasked, lanes with a == 0 (empty or stopped) keep
-//     their state;
-//   after_chunk(State&, j, a, const Seen&, c, counted): bit 0 set if lane j may have had an event in the chunk's
-//     c steps; bit 1 set if its counters needed counting step by step (when !counted the lane is then retaken;
-//     otherwise after_chunk adds them up, for a == 1);
+//     to Seen and the per-step counters of counting mode kCount (below); with kMasked, lanes with a == 0 (empty
+//     or stopped) keep their state;
+//   after_chunk(State&, j, a, Seen&, c, counted): may add the chunk's last value to Seen; bit 0 set if lane j may
+//     have had an event in the chunk's c steps; bits 1-2 the counting mode its counters needed (where more than
+//     the chunk's mode `counted`, the lane is retaken; otherwise after_chunk adds up what was not counted, for
+//     a == 1);
 //   Saved and save(const State&) -> Saved: the part of the lanes' state a fast step changes (the rest is
 //     recomputed, or is not touched by fast steps); restore(State&, const Saved& from, j): lane j back to its value
 //     in `from`.
@@ -194,6 +196,9 @@ inline bool settle_filter(double rest, double scale, double edge, double eps, do
 // faster kernels (all but sqrt, 3 % slower) and 0-5 % on 10^6 chains x 200 steps; 32 gained nothing more and
 // retakes twice as many steps after an event. The models' after_chunk tests hold for chunks of up to 32 steps.
 inline constexpr std::int64_t kChunkSteps = 16;
+// What a chunk's fast steps count step by step, in increasing order (a lane that needs more than its chunk counted
+// is retaken): nothing, the flips (the single neuron's sign changes of x), or every counter (the band visits too).
+inline constexpr int kCountNone = 0, kCountFlips = 1, kCountAll = 2;
 
 template <Isa isa, class Model>
 std::int64_t advance_lanes(const Model& m, std::int64_t i0, std::int64_t count, std::int64_t k, bool fast) {
@@ -248,12 +253,12 @@ std::int64_t advance_lanes(const Model& m, std::int64_t i0, std::int64_t count, 
     out_of_line<isa>(steps);
   };
 
-  // c <= kChunkSteps steps of every lane at once (kMasked: some lanes are empty or have stopped; kCount: the
-  // counters are kept step by step), then the flagged lanes retaken from the chunk's start. Chunks count step by
-  // step only after one in which some lane's counters could not be added up at its end, and until one in which
-  // none would have needed it (bouncing chains cross the band's edges chunk after chunk).
-  bool counting = false;
-  auto chunk = [&]<bool kMasked, bool kCount>(I c) {
+  // c <= kChunkSteps steps of every lane at once (kMasked: some lanes are empty or have stopped; kCount: what
+  // the fast steps count step by step), then the flagged lanes retaken from the chunk's start, and every lane whose
+  // counters needed more counting than the chunk did. A chunk counts what the previous one's lanes needed
+  // (bouncing chains flip and cross the band's edges chunk after chunk).
+  int counting = kCountNone;
+  auto chunk = [&]<bool kMasked, int kCount>(I c) {
     const typename Model::Saved start = m.save(s);
     typename Model::Seen seen = m.seen_at_start(s);
     // Unrolled, the lanes' vectors sit in one block of straight-line code, which the scheduled translation units
@@ -263,14 +268,14 @@ std::int64_t advance_lanes(const Model& m, std::int64_t i0, std::int64_t count, 
     for (I t = 0; t < c; ++t)
 #pragma GCC unroll 8
       for (int j = 0; j < W; ++j) m.template fast_step<kMasked, kCount>(s, j, kMasked ? act[j] : I(1), seen);
-    I flag[W], any = 0, uncounted = 0;
+    I flag[W], any = 0, needs = kCountNone;
     for (int j = 0; j < W; ++j) {
-      const I ev = -act[j] & m.after_chunk(s, j, act[j], seen, c, kCount);  // both bits, for active lanes
-      uncounted |= ev >> 1;
-      flag[j] = (ev | (kCount ? 0 : ev >> 1)) & 1;
+      const I ev = -act[j] & m.after_chunk(s, j, act[j], seen, c, kCount);  // every bit, for active lanes
+      needs = std::max(needs, ev >> 1);
+      flag[j] = (ev | I((ev >> 1) > kCount)) & 1;
       any |= flag[j];
     }
-    counting = uncounted != 0;
+    counting = int(needs);
     for (int j = 0; j < W; ++j) tv[j] += c * (act[j] & (1 - flag[j]));
     if (!any) return;
     for (int j = 0; j < W; ++j) {
@@ -294,10 +299,12 @@ std::int64_t advance_lanes(const Model& m, std::int64_t i0, std::int64_t count, 
   while (alive > 0) {
     const I c = std::min(kChunkSteps, due - clock);
     if (fast) {
-      if (alive == W)
-        counting ? chunk.template operator()<false, true>(c) : chunk.template operator()<false, false>(c);
-      else
-        counting ? chunk.template operator()<true, true>(c) : chunk.template operator()<true, false>(c);
+      auto run = [&]<bool kMasked>() {
+        if (counting == kCountNone) chunk.template operator()<kMasked, kCountNone>(c);
+        else if (counting == kCountFlips) chunk.template operator()<kMasked, kCountFlips>(c);
+        else chunk.template operator()<kMasked, kCountAll>(c);
+      };
+      alive == W ? run.template operator()<false>() : run.template operator()<true>();
     } else {
       for (I t = 0; t < c; ++t)
         for (int j = 0; j < W; ++j)

@@ -210,7 +210,7 @@ template <class T, class Out> struct MeanModelKernel {
       return v;
     }
     // The update, and what it adds to Seen (the mean model keeps no per-step counters: kCount changes nothing).
-    template <bool kMasked, bool kCount> void fast_step(State& s, int j, I a, Seen& seen) const {
+    template <bool kMasked, int kCount> void fast_step(State& s, int j, I a, Seen& seen) const {
       const T A = s.A.get(j), b = s.b.get(j), g = s.g.get(j), dg = s.dg.get(j), e = s.e.get(j);
       T An, bn;
       update(A, b, g, dg, e, s.d.get(j), An, bn);

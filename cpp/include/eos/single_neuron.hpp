@@ -83,7 +83,7 @@ inline bool single_neuron_may_have_settled(double ex2, double ey2, double eps) {
 // takes eight (§19, kb: 32 -> 64 lanes, 121-132 -> 150-162; with §20's shorter tanh the two run alike); for the
 // others eight are 2-5 % slower.
 template <class T, class Loss> constexpr int single_neuron_width() {
-  if constexpr (std::is_same_v<T, double>) return 32;
+  if constexpr (std::is_same_v<T, double>) return std::is_same_v<Loss, Logistic<double>> ? 64 : 32;
   if constexpr (std::is_same_v<T, dd>) return std::is_same_v<Loss, Logistic<dd>> ? 64 : 32;
   if constexpr (std::is_same_v<T, long double>) return 4;
   return 1;
@@ -186,8 +186,8 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
       return settles(xn, yn, e, ey2n) ? kConverged : kRunning;
     }
     // What the fast steps of a chunk have seen: the range of eta y^2 (ChunkRange), from which after_chunk reads a
-    // possible first crossing of the edge and, where the range lies wholly inside or outside the band, its c or 0
-    // visits.
+    // possible first crossing of the edge, whether x may have changed sign and, where the range lies wholly inside
+    // or outside the band, its c or 0 visits.
     using Seen = ChunkRange<width>;
     Seen seen_at_start(const State& s) const {
       Seen v;
@@ -197,33 +197,40 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
       }
       return v;
     }
-    // The update, the flips, the range of eta y^2 and, with kCount, the band visits.
-    template <bool kMasked, bool kCount> void fast_step(State& s, int j, I a, Seen& seen) const {
+    // The update, the range of eta y^2 and, by the chunk's counting mode (kCountFlips, kCountAll: batch.hpp), the
+    // flips and the band visits.
+    template <bool kMasked, int kCount> void fast_step(State& s, int j, I a, Seen& seen) const {
       const T xi = s.x.get(j), yi = s.y.get(j), e = s.e.get(j);
+      // eta yi^2 for the range from the high words: within 6 2^-53 relative of double(e yi^2) (two roundings,
+      // three dropped low words, the rounding of e yi^2 itself), which ChunkRange allows for; in double, the same
+      // value. The band counter needs it exactly. Taken at the step's start, off the step's dependency chain,
+      // which is what bounds the double logistic step (bench/NOTES.md §23); the step's end value is the next
+      // step's start, and after_chunk adds the chunk's last.
+      const double yid = double(yi);
+      seen.add(j, double(e) * yid * yid);
       const T eg = e * loss.d1(xi * yi);
       const T xn = math::fnma(eg, yi, xi), yn = math::fnma(eg, xi, yi);
-      // eta yn^2 for the range from the high words: within 6 2^-53 relative of double(e yn^2) (two roundings,
-      // three dropped low words, the rounding of e yn^2 itself), which ChunkRange allows for; in double, the same
-      // value. The band counter needs it exactly.
-      const double ynd = double(yn);
-      seen.add(j, double(e) * ynd * ynd);
-      if constexpr (kCount) s.nb[j] += a & in_band(e * yn * yn);
-      s.nf[j] += a & sign_flipped(xi, xn);
+      if constexpr (kCount >= kCountFlips) s.nf[j] += a & sign_flipped(xi, xn);
+      if constexpr (kCount >= kCountAll) s.nb[j] += a & in_band(e * yn * yn);
       s.x.set(j, kMasked ? select(a, xn, xi) : xn);
       s.y.set(j, kMasked ? select(a, yn, yi) : yn);
     }
     // Bit 0: a non-finite value, a possible first crossing of the edge or a possible convergence at any of the
-    // chunk's c steps. Bit 1: its eta y^2 range straddles an end of the band; otherwise, where the chunk did not
-    // count, its c or 0 band visits are added here.
-    I after_chunk(State& s, int j, I a, const Seen& seen, I c, bool counted) const {
+    // chunk's c steps. Bits 1-2: the counting mode the lane needs (batch.hpp). Flips need counting where the eta
+    // y^2 range reaches 1: x' = x (1 - eta q y^2) with q = l'(s)/s in (0, 1], so eta y^2 < 1 keeps the sign of x
+    // (the computed l' exceeds |s| by a few ulps at most, far inside the margin), and such a chunk had none. The
+    // band needs counting where the range straddles one of its ends; otherwise, where the chunk did not count, its
+    // c or 0 band visits are added here.
+    I after_chunk(State& s, int j, I a, Seen& seen, I c, int counted) const {
       const T x = s.x.get(j), y = s.y.get(j);
-      const double e = double(s.e.get(j)), xd = double(x), yd = double(y);
+      const double e = double(s.e.get(j)), xd = double(x), yd = double(y), ey2 = e * yd * yd;
+      seen.add(j, ey2);
       const I finite = (math::abs(x) <= big) & (math::abs(y) <= big);
       const I crossing = (s.tc[j] < 0) & seen.may_fall_below(j, 2.0);
       const I inside = seen.inside(j, lo_d, hi_d), outside = seen.outside(j, lo_d, hi_d);
-      if (!counted) s.nb[j] += c * (a & inside);
-      return ((1 - finite) | crossing | I(single_neuron_may_have_settled(e * xd * xd, e * yd * yd, eps))) |
-             ((1 - (inside | outside)) << 1);
+      if (counted < kCountAll) s.nb[j] += c * (a & inside);
+      const I needs = (inside | outside) ? I(seen.below(j, 1.0) ? kCountNone : kCountFlips) : I(kCountAll);
+      return ((1 - finite) | crossing | I(single_neuron_may_have_settled(e * xd * xd, ey2, eps))) | (needs << 1);
     }
     // What a fast step changes that restore cannot recompute (above is e y^2 >= 2 at the restored y).
     struct Saved {
