@@ -23,7 +23,8 @@ py::dict mean_model(const py::array& A0, const py::array& b0, const py::array& e
     const Gauss<T> G = gauss(b0s[i]);
     store(gs + i, G.g), store(dgs + i, G.dg);
   });
-  auto steps = filled<std::int64_t>(n, 0, threads), t_cross = filled<std::int64_t>(n, -1, threads);
+  // written by the kernel (its first round starts every chain: batch.hpp, advance_block_on)
+  auto steps = new_array<std::int64_t>(n), t_cross = new_array<std::int64_t>(n);
   std::vector<std::uint8_t> status(std::size_t(n), kRunning);
   const auto [trajectory_out, recorder] = trajectory<O>(n, max_steps, record_every);
   MeanModelKernel<T, O> kernel{A.data,         b.data,        gs, dgs, eta_w.view, d_w.view, steps.mutable_data(),

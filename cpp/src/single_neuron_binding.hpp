@@ -34,13 +34,12 @@ py::dict single_neuron(const py::array& x0, const py::array& y0, const py::array
   Working<T> x(n), y(n);
   x0a.load(x.data, threads);
   y0a.load(y.data, threads);
-  auto steps = filled<std::int64_t>(n, 0, threads), t_cross = filled<std::int64_t>(n, -1, threads);
-  auto band_steps = filled<std::int64_t>(n, 0, threads), flips = filled<std::int64_t>(n, 0, threads);
+  // The counters, written by the kernel (its first round starts every chain: batch.hpp, advance_block_on).
+  auto steps = new_array<std::int64_t>(n), t_cross = new_array<std::int64_t>(n);
+  auto band_steps = new_array<std::int64_t>(n), flips = new_array<std::int64_t>(n);
   std::vector<std::uint8_t> status(std::size_t(n), kRunning);
-  // |x y| at the crossing, returned as float64: NaN until a chain crosses, so NaN where none did.
-  Working<T, double> s_cross(n);
+  Working<T, double> s_cross(n);  // |x y| at the crossing, returned as float64: NaN where none crossed
   T* scw = s_cross.data;
-  parallel_for(n, threads, [&](py::ssize_t i) { store(scw + i, T(std::numeric_limits<double>::quiet_NaN())); });
   const auto [trajectory_out, recorder] = trajectory<O>(n, max_steps, record_every);
   const auto [sharpness, gap] = with_loss<T>(loss_name, beta, [&](const auto& loss) {
     using Loss = std::decay_t<decltype(loss)>;

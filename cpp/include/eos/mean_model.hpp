@@ -145,10 +145,10 @@ template <class T, class Out> struct MeanModelKernel {
     const T big = huge<T>();
     const double eps = double(epsilon<T>());
 
-    void load(State& s, int j, I i) const {
+    void load(State& s, int j, I i, bool fresh) const {
       const T e = k.eta[i], d = k.d[i];
       s.A.set(j, k.A[i]), s.b.set(j, k.b[i]), s.e.set(j, e), s.d.set(j, d), s.g.set(j, k.g[i]), s.dg.set(j, k.dg[i]);
-      s.tc[j] = k.t_cross[i];
+      s.tc[j] = fresh ? -1 : k.t_cross[i];
       s.above[j] = above(e, d, k.g[i]);
     }
     void store(const State& s, int j, I i) const {
@@ -242,8 +242,9 @@ template <class T, class Out> struct MeanModelKernel {
   };
 
   // At most k more steps of each running chain i0 .. i0+count-1 (any count); returns how many still run.
-  template <Isa isa> std::int64_t advance_block(std::int64_t i0, std::int64_t count, std::int64_t k) const {
-    return advance_lanes<isa>(Model{*this, steps, status}, i0, count, k, vectorises<T> && record.every == 0);
+  template <Isa isa>
+  std::int64_t advance_block(std::int64_t i0, std::int64_t count, std::int64_t k, bool fresh) const {
+    return advance_lanes<isa>(Model{*this, steps, status}, i0, count, k, vectorises<T> && record.every == 0, fresh);
   }
 };
 

@@ -101,7 +101,7 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
   std::int64_t* steps;
   std::uint8_t* status;
   std::int64_t* t_cross;  // first t >= 1 with eta y_t^2 < 2 <= eta y_{t-1}^2, or -1
-  T* s_cross;             // |x y| at t_cross (as given until then: the binding gives NaN)
+  T* s_cross;             // |x y| at t_cross, or NaN
   std::int64_t* band_steps;
   std::int64_t* flips;
   T band_lo, band_hi;
@@ -147,9 +147,10 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
         return flipped(xi, xn);
       }
     }
-    void load(State& s, int j, I i) const {
-      s.x.set(j, k.x[i]), s.y.set(j, k.y[i]), s.e.set(j, k.eta[i]), s.sc.set(j, k.s_cross[i]);
-      s.tc[j] = k.t_cross[i], s.nb[j] = k.band_steps[i], s.nf[j] = k.flips[i];
+    void load(State& s, int j, I i, bool fresh) const {
+      s.x.set(j, k.x[i]), s.y.set(j, k.y[i]), s.e.set(j, k.eta[i]);
+      s.sc.set(j, fresh ? T(std::numeric_limits<double>::quiet_NaN()) : k.s_cross[i]);
+      s.tc[j] = fresh ? -1 : k.t_cross[i], s.nb[j] = fresh ? 0 : k.band_steps[i], s.nf[j] = fresh ? 0 : k.flips[i];
       s.above[j] = above(s.e.get(j), s.y.get(j));
     }
     void store(const State& s, int j, I i) const {
@@ -250,10 +251,11 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
   };
 
   // At most k more steps of each running chain i0 .. i0+count-1 (any count); returns how many still run.
-  template <Isa isa> std::int64_t advance_block(std::int64_t i0, std::int64_t count, std::int64_t k) const {
+  template <Isa isa>
+  std::int64_t advance_block(std::int64_t i0, std::int64_t count, std::int64_t k, bool fresh) const {
     return visit_loss(loss, [&](const auto& l) {
       const Model<std::decay_t<decltype(l)>> m{*this, l, steps, status, band_lo, band_hi};
-      return advance_lanes<isa>(m, i0, count, k, vectorises<T> && record.every == 0);
+      return advance_lanes<isa>(m, i0, count, k, vectorises<T> && record.every == 0, fresh);
     });
   }
 };
