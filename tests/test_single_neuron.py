@@ -263,6 +263,10 @@ def test_results_do_not_depend_on_how_the_call_is_cut_into_rounds():
         (dict(eta=-1.0), "eta must be > 0"),
         (dict(x0=np.nan), "x0 must be finite"),
         (dict(y0=[1.0, np.inf]), "y0 must be finite"),
+        # checked by the core as it reads the inputs, on every thread, with the count over the broadcast input
+        (dict(x0=np.r_[np.ones(10**5), np.nan, -np.inf], precision="double"), "x0 must be finite; it has 2 non-"),
+        (dict(y0=np.array([1, np.nan], dtype=np.longdouble), precision="longdouble"), "y0 must be finite; it has 1 "),
+        (dict(eta=np.nan), "eta must be finite"),
         (dict(loss="hinge"), "loss must be one of 'logistic', 'sqrt', 'huber', 'beta'"),
         (dict(loss="beta"), "beta is required for loss='beta'"),
         (dict(loss="beta", beta=1.0), "beta must be > 1"),

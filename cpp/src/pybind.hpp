@@ -65,13 +65,15 @@ template <class S> py::array_t<S> input(const py::array& a, const char* name, py
   return py::reinterpret_borrow<py::array_t<S>>(input_of<S>(a, name, n, shared));
 }
 
-// f(i) for i in [0, n) on `threads` OpenMP threads (every i independent, so the result does not depend on the
-// count). For the per-call work around a kernel — filling, converting, the final sharpness — which at 10^6
-// chains would otherwise be a serial tenth of a 200-step call. Runs with the GIL held: f must not touch Python.
-// Each thread's share is compiled for the machine's SIMD path (simd_call), like the kernels.
-template <class F> void parallel_for(py::ssize_t n, int threads, F&& f) {
+// The sum of f(i) (an integer: 0 or 1 to count) for i in [0, n) on `threads` OpenMP threads (every i independent,
+// so the result does not depend on the count). For the per-call work around a kernel — converting, checking, the
+// final sharpness — which at 10^6 chains would otherwise be a serial tenth of a 200-step call. Runs with the GIL
+// held: f must not touch Python. Each thread's share is compiled for the machine's SIMD path (simd_call), like
+// the kernels.
+template <class F> std::int64_t parallel_sum(py::ssize_t n, int threads, F&& f) {
   if (threads < 1) threads = max_threads();
-#pragma omp parallel num_threads(threads) if (n > 16384)
+  std::int64_t total = 0;
+#pragma omp parallel num_threads(threads) if (n > 16384) reduction(+ : total)
   {
 #ifdef _OPENMP
     const py::ssize_t parts = omp_get_num_threads(), me = omp_get_thread_num();
@@ -79,10 +81,26 @@ template <class F> void parallel_for(py::ssize_t n, int threads, F&& f) {
     const py::ssize_t parts = 1, me = 0;
 #endif
     const py::ssize_t lo = n * me / parts, hi = n * (me + 1) / parts;
-    simd_call([&] {
-      for (py::ssize_t i = lo; i < hi; ++i) f(i);
+    total += simd_call([&] {
+      // A private copy of f and of the bounds: what f captures by reference then sits in registers, not behind
+      // pointers that every store through f's own pointers might alias (a fill's loop was scalar, reloading its
+      // value and the bound at every element).
+      std::decay_t<F> g = f;
+      const py::ssize_t end = hi;
+      std::int64_t sum = 0;
+      for (py::ssize_t i = lo; i < end; ++i) sum += g(i);
+      return sum;
     });
   }
+  return total;
+}
+
+// f(i) for i in [0, n), as parallel_sum.
+template <class F> void parallel_for(py::ssize_t n, int threads, F&& f) {
+  parallel_sum(n, threads, [f](py::ssize_t i) {
+    f(i);
+    return 0;
+  });
 }
 
 // A per-chain input of a model in working precision T: a contiguous 1-D array of length n (or 1, where `shared`)
@@ -92,7 +110,8 @@ template <class F> void parallel_for(py::ssize_t n, int threads, F&& f) {
 // on one.
 template <class T> class Input {
  public:
-  Input(const py::array& a, const char* name, py::ssize_t n, bool shared = false) : a_(checked(a, name, n, shared)) {}
+  Input(const py::array& a, const char* name, py::ssize_t n, bool shared = false)
+      : a_(checked(a, name, n, shared)), name_(name) {}
   py::ssize_t size() const { return a_.shape(0); }
   // The values as they are stored, if they are of type T itself (nothing to convert), else nullptr.
   const T* exact() const {
@@ -101,10 +120,17 @@ template <class T> class Input {
     }
     return nullptr;
   }
-  // d[i] = T(input[i]) for every i, exactly (T holds every double and every Out<T>), on `threads` threads.
+  // d[i] = T(input[i]) for every i, exactly (T holds every double and every Out<T>), on `threads` threads; a
+  // ValueError naming the input if any value is not finite (checked here, in the same parallel pass, rather than
+  // by numpy's isfinite on one thread: 1-2 ms of a 10^6-chain call).
   void load(T* d, int threads) const {
-    if (py::isinstance<py::array_t<double>>(a_)) return widen(d, static_cast<const double*>(a_.data()), threads);
-    widen(d, static_cast<const Out<T>*>(a_.data()), threads);
+    const std::int64_t bad = py::isinstance<py::array_t<double>>(a_)
+                                 ? widen(d, static_cast<const double*>(a_.data()), threads)
+                                 : widen(d, static_cast<const Out<T>*>(a_.data()), threads);
+    if (bad > 0) {
+      throw py::value_error(std::string(name_) + " must be finite; it has " + std::to_string(bad) +
+                            " non-finite entries");
+    }
   }
 
  private:
@@ -115,10 +141,16 @@ template <class T> class Input {
       return input_of<double, Out<T>>(a, name, n, shared);
     }
   }
-  template <class S> void widen(T* d, const S* p, int threads) const {
-    parallel_for(size(), threads, [&](py::ssize_t i) { store(d + i, T(p[i])); });
+  // The copy, and how many values were not finite.
+  template <class S> std::int64_t widen(T* d, const S* p, int threads) const {
+    return parallel_sum(size(), threads, [=](py::ssize_t i) {
+      const S v = p[i];
+      store(d + i, T(v));
+      return std::int64_t(!(v - v == S(0)));  // v - v is NaN for +-inf and NaN (isfinite kept GCC from vectorising)
+    });
   }
   py::array a_;
+  const char* name_;
 };
 
 // n values of T, returned as an array of O (default Out<T>): the output itself when T == O, else a buffer in T
@@ -162,13 +194,6 @@ template <class T> struct Shared {
     }
   }
 };
-
-template <class S> py::array_t<S> filled(py::ssize_t n, S value, int threads) {
-  py::array_t<S> a = new_array<S>(n);
-  S* d = a.mutable_data();
-  parallel_for(n, threads, [&](py::ssize_t i) { d[i] = value; });  // first touch of the pages, in parallel too
-  return a;
-}
 
 // The trajectory output (NaN-filled, shape (n, max_steps / every + 1, 2)) and the kernel's view of it, or
 // None and an empty Recorder when every = 0.

@@ -58,7 +58,8 @@ def real(name: str, value: Any, *, lower: float | None = None, lower_open: bool 
     return v
 
 
-def broadcast(dtype: type, shared: tuple[str, ...] = (), **arrays: Any) -> tuple[list[np.ndarray], tuple[int, ...]]:
+def broadcast(dtype: type, shared: tuple[str, ...] = (), finite_in_core: tuple[str, ...] = (),
+              **arrays: Any) -> tuple[list[np.ndarray], tuple[int, ...]]:
     """Convert each named input to `dtype` and broadcast them together.
 
     Returns flat contiguous arrays (what the core takes) and the common shape S. Inputs of np.longdouble are
@@ -66,6 +67,8 @@ def broadcast(dtype: type, shared: tuple[str, ...] = (), **arrays: Any) -> tuple
     double (float16/32/64, integers of up to 32 bits) goes as float64 instead, which the core widens exactly and
     in parallel (numpy's cast to long double runs on one thread). An input named in `shared` that holds a single
     value stays one value (length 1: the core gives it to every run) instead of being copied to the size of S.
+    Every input must be finite (a ValueError otherwise); those named in `finite_in_core` are checked by the core
+    as it reads them (in parallel, with the same message), not here.
     """
     converted = []
     for name, value in arrays.items():
@@ -74,7 +77,7 @@ def broadcast(dtype: type, shared: tuple[str, ...] = (), **arrays: Any) -> tuple
             raise TypeError(f"{name} must be a real number or an array of real numbers; got dtype {a.dtype}")
         exact_in_double = a.dtype.itemsize <= (8 if a.dtype.kind == "f" else 4)
         a = a.astype(np.float64 if exact_in_double else dtype, copy=False)
-        if not np.all(np.isfinite(a)):
+        if name not in finite_in_core and not np.all(np.isfinite(a)):
             raise ValueError(f"{name} must be finite; it has {np.count_nonzero(~np.isfinite(a))} non-finite entries")
         converted.append(a)
     try:

@@ -84,7 +84,7 @@ def mean_model(
     record_every = _validate.integer("record_every", record_every, 0)
     n_threads = _validate.threads(threads)
     dtype = dtype_of(precision)
-    (A0f, b0f, etaf, df), shape = _validate.broadcast(dtype, ("eta", "d"), A0=A0, b0=b0, eta=eta, d=d)
+    (A0f, b0f, etaf, df), shape = _validate.broadcast(dtype, ("eta", "d"), ("A0", "b0"), A0=A0, b0=b0, eta=eta, d=d)
     _validate.positive("eta", etaf)
     _validate.positive("d", df, 1.0, inclusive=True)
     _validate.trajectory_size(A0f.size, max_steps, record_every, np.dtype(dtype).itemsize)

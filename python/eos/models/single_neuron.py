@@ -155,7 +155,7 @@ def single_neuron(
         raise ValueError(f"band must satisfy lo < hi; got {band!r}")
     n_threads = _validate.threads(threads)
     dtype = dtype_of(precision)
-    (x0f, y0f, etaf), shape = _validate.broadcast(dtype, ("eta",), x0=x0, y0=y0, eta=eta)
+    (x0f, y0f, etaf), shape = _validate.broadcast(dtype, ("eta",), ("x0", "y0"), x0=x0, y0=y0, eta=eta)
     _validate.positive("eta", etaf)
     _validate.trajectory_size(x0f.size, max_steps, record_every, np.dtype(dtype).itemsize)
 
