@@ -178,7 +178,8 @@ inline bool settle_filter(double rest, double scale, double edge, double eps, do
 // results depend neither on the lane, nor on the group a chain is in, nor on the path.
 //
 // Model (the per-chain state beyond steps and status, and the step itself):
-//   width; State (the lanes' values, copyable); steps, status (arrays over chains);
+//   width; counting (the most a fast step counts: a counting mode, below); State (the lanes' values, copyable);
+//   steps, status (arrays over chains);
 //   load(State&, j, i, fresh) / store(const State&, j, i): chain i's values into / out of lane j (fresh: a chain
 //     at t = 0, whose counters start at their initial values instead of being read); blank(State&, j);
 //   starts_settled(State&, j, i): at t = 0, record the start and tell whether it has already converged;
@@ -304,10 +305,14 @@ std::int64_t advance_lanes(const Model& m, std::int64_t i0, std::int64_t count, 
   while (alive > 0) {
     const I c = std::min(kChunkSteps, due - clock);
     if (fast) {
+      // Only the modes the model counts in are compiled (Model::counting: the mean model counts nothing; its
+      // double-double kernel, flattened with six chunk variants, ran 6x slower).
       auto run = [&]<bool kMasked>() {
-        if (counting == kCountNone) chunk.template operator()<kMasked, kCountNone>(c);
-        else if (counting == kCountFlips) chunk.template operator()<kMasked, kCountFlips>(c);
-        else chunk.template operator()<kMasked, kCountAll>(c);
+        if constexpr (Model::counting >= kCountFlips) {
+          if (counting == kCountFlips) return chunk.template operator()<kMasked, kCountFlips>(c);
+          if (counting == kCountAll) return chunk.template operator()<kMasked, kCountAll>(c);
+        }
+        chunk.template operator()<kMasked, kCountNone>(c);
       };
       alive == W ? run.template operator()<false>() : run.template operator()<true>();
     } else {

@@ -132,6 +132,7 @@ template <class T, class Out> struct MeanModelKernel {
   // The lane engine's model of these chains (see advance_lanes).
   struct Model {
     static constexpr int width = MeanModelKernel::width;
+    static constexpr int counting = kCountNone;  // no per-step counters
     using I = std::int64_t;
     struct State {
       Lanes<T, width> A, b, e, d, g, dg;  // g, dg: g(b) and g'(b) at the current b, carried step to step

@@ -110,6 +110,7 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
   // The lane engine's model of these chains (see advance_lanes), for the loss object L.
   template <class L> struct Model {
     static constexpr int width = SingleNeuronKernel::width;
+    static constexpr int counting = kCountAll;
     using I = std::int64_t;
     struct State {
       Lanes<T, width> x, y, e, sc;
