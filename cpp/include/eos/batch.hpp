@@ -308,11 +308,12 @@ std::int64_t advance_lanes(const Model& m, std::int64_t i0, std::int64_t count, 
       // Only the modes the model counts in are compiled (Model::counting: the mean model counts nothing; its
       // double-double kernel, flattened with six chunk variants, ran 6x slower).
       auto run = [&]<bool kMasked>() {
-        if constexpr (Model::counting >= kCountFlips) {
-          if (counting == kCountFlips) return chunk.template operator()<kMasked, kCountFlips>(c);
-          if (counting == kCountAll) return chunk.template operator()<kMasked, kCountAll>(c);
+        if (counting == kCountNone) {
+          chunk.template operator()<kMasked, kCountNone>(c);
+        } else if constexpr (Model::counting >= kCountFlips) {
+          if (counting == kCountFlips) chunk.template operator()<kMasked, kCountFlips>(c);
+          else chunk.template operator()<kMasked, kCountAll>(c);
         }
-        chunk.template operator()<kMasked, kCountNone>(c);
       };
       alive == W ? run.template operator()<false>() : run.template operator()<true>();
     } else {
