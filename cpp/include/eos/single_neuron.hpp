@@ -81,7 +81,9 @@ inline bool single_neuron_may_have_settled(double ex2, double ey2, double eps) {
 // (bench/NOTES.md §18, kb: 8 -> 32 lanes, logistic 70 -> 113-122, sqrt 104 -> 213-229; neutral on AVX2 and on
 // AMD Zen 4, whose 512-bit operations take two cycles). The logistic loss, whose tanh makes the longest chain,
 // takes eight (§19, kb: 32 -> 64 lanes, 121-132 -> 150-162; with §20's shorter tanh the two run alike); for the
-// others eight are 2-5 % slower.
+// others eight are 2-5 % slower. In double too, the logistic loss takes eight vectors: 32 and 64 lanes ran alike
+// until the step's range update and flips moved off the end of its dependency chain, then 64 ran ~7 % faster
+// (§23, kb 834-861 -> 892-941).
 template <class T, class Loss> constexpr int single_neuron_width() {
   if constexpr (std::is_same_v<T, double>) return std::is_same_v<Loss, Logistic<double>> ? 64 : 32;
   if constexpr (std::is_same_v<T, dd>) return std::is_same_v<Loss, Logistic<dd>> ? 64 : 32;
