@@ -4,7 +4,6 @@
 #pragma once
 
 #include <cmath>
-#include <limits>
 
 #include "eos/single_neuron.hpp"
 #include "pybind.hpp"
@@ -39,12 +38,11 @@ py::dict single_neuron(const py::array& x0, const py::array& y0, const py::array
   auto band_steps = new_array<std::int64_t>(n), flips = new_array<std::int64_t>(n);
   std::vector<std::uint8_t> status(std::size_t(n), kRunning);
   Working<T, double> s_cross(n);  // |x y| at the crossing, returned as float64: NaN where none crossed
-  T* scw = s_cross.data;
   const auto [trajectory_out, recorder] = trajectory<O>(n, max_steps, record_every);
   const auto [sharpness, gap] = with_loss<T>(loss_name, beta, [&](const auto& loss) {
     using Loss = std::decay_t<decltype(loss)>;
     SingleNeuronKernel<T, Loss, O> kernel{loss, x.data, y.data, eta_w.view, steps.mutable_data(), status.data(),
-                                          t_cross.mutable_data(), scw, band_steps.mutable_data(),
+                                          t_cross.mutable_data(), s_cross.data, band_steps.mutable_data(),
                                           flips.mutable_data(), T(band_lo), T(band_hi), recorder};
     drive(kernel, n, max_steps, threads, progress);
     const T *xs = x.data, *ys = y.data;

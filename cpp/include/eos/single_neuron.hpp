@@ -193,12 +193,11 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
     // possible first crossing of the edge, whether x may have changed sign and, where the range lies wholly inside
     // or outside the band, its c or 0 visits.
     using Seen = ChunkRange<width>;
-    Seen seen_at_start(const State& s) const {
+    // The start's value is not computed here: the chunk's first fast step adds it to the range (and 0 as the
+    // start changes no answer, eta y^2 being >= 0).
+    Seen seen_at_start(const State&) const {
       Seen v;
-      for (int j = 0; j < width; ++j) {
-        const T y = s.y.get(j);
-        v.start(j, double(s.e.get(j) * y * y));
-      }
+      for (int j = 0; j < width; ++j) v.start(j, 0.0);
       return v;
     }
     // The update, the range of eta y^2 and, by the chunk's counting mode (kCountFlips, kCountAll: batch.hpp), the
