@@ -3,6 +3,7 @@ input range, and the SIMD paths of the kernels against each other (they must giv
 from __future__ import annotations
 
 import os
+from fractions import Fraction
 
 import mpmath as mp
 import numpy as np
@@ -80,6 +81,42 @@ def test_tanh_special_values_and_symmetry(precision):
     # monotone on a fine grid around the switches of the formula
     g = np.linspace(0.0, 2.0, 20001, dtype=dtype)
     assert np.all(np.diff(_core._tanh(g, precision)) >= 0)
+
+
+def exact_n(x: np.ndarray) -> np.ndarray:
+    """The reduction's n = round(2|x| log2e) of fast::tanh in double, exactly: the fma m = 2|x| log2e + 1.5 2^52
+    rounded to an integer (ties to even, as the hardware rounds), minus 1.5 2^52. Rational arithmetic."""
+    log2e = Fraction(float.fromhex("0x1.71547652b82fep0"))
+    out = np.empty(x.size, dtype=np.int64)
+    for k, v in enumerate(np.abs(x)):
+        out[k] = round(2 * Fraction(float(min(v, 20.0))) * log2e)  # Python's round: half to even
+    return out
+
+
+def test_tanh_forms_give_the_general_bits_where_the_ranges_allow_them():
+    """Vector chunks whose arguments all lie in one range of tanh's reduction n take a shorter form of tanh (n = 0:
+    O/E with no reduction; n <= 2 and n >= 3: no selects on n). Each must give the general form's bits wherever
+    fast::tanh_ranges allows it, and tanh_ranges must never leave out the true n: checked exactly (rational
+    arithmetic) around the switches at n = 1 and n = 3, to the last ulp, and on 10^6 arguments over every scale."""
+    rng = np.random.default_rng(17)
+    tiny = np.finfo(np.float64).tiny
+    n1, n3 = 0.25 / float.fromhex("0x1.71547652b82fep0"), 1.25 / float.fromhex("0x1.71547652b82fep0")
+    near = np.concatenate([c + np.arange(-300, 301) * np.spacing(c) for c in (n1, n3)] +
+                          [c * (1 + rng.uniform(-1e-5, 1e-5, 2000)) for c in (n1, n3)])
+    x = np.concatenate([near, np.exp(rng.uniform(np.log(tiny * 1e-10), np.log(40.0), 10**6)),
+                        rng.uniform(0.0, 3.0, 10**6), [0.0, np.inf]])
+    x = x * np.where(rng.uniform(size=x.size) < 0.5, -1, 1)
+    ranges, general, n0, n_le2, n_ge3 = _core._tanh_forms(x)
+    assert set(np.unique(ranges)) <= {1, 2, 3, 4, 6} and (ranges == 3).any() and (ranges == 6).any()
+    n = exact_n(near)
+    bit = np.where(n == 0, 1, np.where(n <= 2, 2, 4))
+    assert np.all(ranges[:near.size] & bit), "a range left out"
+    for form, allowed in ((n0, 1), (n_le2, 3), (n_ge3, 4)):
+        use = (ranges & ~allowed) == 0
+        assert use.sum() > 1000
+        np.testing.assert_array_equal(form[use].view(np.int64), general[use].view(np.int64))  # -0 and 0 differ
+    nan = _core._tanh_forms(np.array([np.nan]))
+    assert nan[0][0] == 0 and np.isnan(nan[1][0])  # no range: a chunk holding it takes the general form
 
 
 def test_sqrt_loss_derivative_within_a_few_ulps_over_the_whole_range():

@@ -1,7 +1,8 @@
-// Binding of the kernels' own arithmetic, for testing it against mpmath: eos._core._tanh, eos._core._gauss
-// (double, x87 long double and double-double), eos._core._gauss_dd (double-double, both words of each result)
+// Binding of the kernels' own arithmetic, for testing it against mpmath: eos._core._tanh, eos._core._tanh_forms
+// (double), eos._core._gauss (double, x87 long double and double-double), eos._core._gauss_dd (double-double, both words of each result)
 // and eos._core._dd (double-double operations).
 #include <algorithm>
+#include <cmath>
 
 #include "eos/batch.hpp"
 #include "eos/fast_math.hpp"
@@ -18,6 +19,28 @@ template <class T> py::object tanh_of(const py::array& s) {
   py::array_t<O> out(in.size());
   for (py::ssize_t i = 0; i < in.size(); ++i) out.mutable_data()[i] = O(math::tanh(T(in.data()[i])));
   return out;
+}
+
+// For every double x: the ranges of the reduction's n that fast::tanh_ranges gives |x|, and tanh by the general
+// form and by each shorter one (n = 0, n <= 2, n >= 3), through this machine's SIMD path (parallel_for, one thread).
+py::tuple tanh_forms(const py::array& s) {
+  const auto in = input<double>(s, "s", s.size());
+  const py::ssize_t n = in.size();
+  py::array_t<int> ranges(n);
+  py::array_t<double> out({py::ssize_t(4), n});  // returned row by row
+  const double* x = in.data();
+  int* r = ranges.mutable_data();
+  double* o = out.mutable_data();
+  parallel_for(n, 1, [=](py::ssize_t i) {
+    const double a = std::fabs(x[i]);
+    r[i] = fast::tanh_ranges(a, a);
+    o[i] = fast::tanh(x[i]);
+    o[n + i] = fast::tanh<fast::kTanhN0>(x[i]);
+    o[2 * n + i] = fast::tanh<fast::kTanhN0 | fast::kTanhN12>(x[i]);
+    o[3 * n + i] = fast::tanh<fast::kTanhN3>(x[i]);
+  });
+  auto row = [&](int k) { return out[py::int_(k)]; };
+  return py::make_tuple(ranges, row(0), row(1), row(2), row(3));
 }
 
 // (g, g', g'') = fast::gauss(b) in T for every b, through this machine's SIMD path (parallel_for, one thread):
@@ -108,6 +131,9 @@ void bind_fast_math(py::module_& m) {
       },
       py::arg("s"), py::arg("precision"),
       "tanh as the kernels evaluate it in the working precision (for tests; use numpy otherwise).");
+  m.def("_tanh_forms", &tanh_forms, py::arg("s"),
+        "(ranges, general, n = 0, n <= 2, n >= 3): the ranges of tanh's reduction n for |s| (bits 1, 2, 4 for n = 0, "
+        "1-2, >= 3) and tanh in double by each form (for tests).");
   m.def(
       "_gauss",
       [](const py::array& b, const std::string& precision) -> py::tuple {

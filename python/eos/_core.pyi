@@ -44,6 +44,11 @@ def _tanh(s: npt.NDArray[Any], precision: str) -> np.ndarray:
     """tanh exactly as the kernels evaluate it (cpp/include/eos/fast_math.hpp), for tests against mpmath.
     s: a 1-D float64 (precision "double") or longdouble array."""
     ...
+def _tanh_forms(s: npt.NDArray[Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(ranges, general, n = 0, n <= 2, n >= 3) for a 1-D float64 array s: the ranges of the reduction's n that the
+    kernels assign |s| (bits 1, 2, 4: n = 0, n = 1 or 2, n >= 3) and tanh in double by the general form and by each
+    shorter one (cpp/include/eos/fast_math.hpp), for tests that each form gives the general one's bits on its range."""
+    ...
 def _gauss(b: npt.NDArray[Any], precision: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(g, g', g'') = (φ + bΦ, Φ, φ) at b exactly as the mean-model kernels evaluate them
     (cpp/include/eos/gauss.hpp), for tests against mpmath. b: a 1-D float64 (precision "double") or longdouble

@@ -14,7 +14,8 @@
 // the first form for n <= 2, the second for n >= 3 (tanh > 0.70, where it rounds relative to 1 - tanh). For
 // |x| < ln2/4 (n = 0) the first is O/E with no cancellation at all; p - 1 and p + 1 are exact. |x| is clamped
 // where tanh rounds to 1 (20 for double, 23 for long double), NaN propagates, tanh(+-inf) = +-1.
-// Accuracy against mpmath over the whole range: tests/test_fastmath.py (a couple of ulps).
+// Accuracy against mpmath over the whole range: tests/test_fastmath.py (a couple of ulps). In double, callers
+// that know the range of n for every argument take a shorter form with the same bits (tanh<kRange>, below).
 //
 // In double the reduction, the polynomials and the two-term sums are fmas (one rounding each: 4 % more
 // logistic throughput than separate products and sums, and the worst error on |x| in [0.17, 1.1] 3.4 -> 2.9 ulp).
@@ -36,30 +37,68 @@ inline double pow2_from_magic(double m) {
   return std::bit_cast<double>(bits);
 }
 
-inline double tanh(double x) {
+// The reduction's n = round(2|x|/ln2) decides which form tanh takes below. Code that knows n's range for every
+// argument it passes (a vector chunk whose arguments all lie in one: batch.hpp, domains) names the range, and the
+// selects on n fold away with the same bits. Bits, for ranges that combine by |: n = 0 (|x| <= ln2/4), n = 1 or 2
+// (|x| <= 5 ln2/4), n >= 3; kTanhAny is every n.
+inline constexpr int kTanhN0 = 1, kTanhN12 = 2, kTanhN3 = 4, kTanhAny = 7;
+
+// The ranges of n that arguments with |x| in [lo, hi] may have (kTanhN0 | ...), erring towards more: each switch
+// is widened by 2^-20 relative, far beyond the rounding of log2e (n = 0 for 2|x| log2e <= 1/2, n <= 2 for <= 5/2,
+// ties rounding to even). NaN bounds give none.
+constexpr int tanh_ranges(double lo, double hi) {
+  constexpr double n1 = 0.25 / 0x1.71547652b82fep0, n3 = 1.25 / 0x1.71547652b82fep0;  // where n reaches 1 and 3
+  constexpr double up = 1 + 0x1p-20, down = 1 - 0x1p-20;
+  return (lo <= n1 * up ? kTanhN0 : 0) | (hi >= n1 * down && lo <= n3 * up ? kTanhN12 : 0) |
+         (hi >= n3 * down ? kTanhN3 : 0);
+}
+
+// tanh in double, for arguments whose n lies in kRange (kTanhAny: any x).
+template <int kRange = kTanhAny> inline double tanh(double x) {
   constexpr double magic = 0x1.8p52, log2e = 0x1.71547652b82fep0;
   constexpr double ln2_hi = 0x1.62e42fee00000p-1, ln2_lo = 0x1.a39ef35793c76p-33;  // n ln2_hi exact: n < 2^20
   constexpr double a2 = 5.0 / 44.0, a3 = 1.0 / 66.0, a4 = 1.0 / 792.0, a5 = 1.0 / 15840.0, a6 = 1.0 / 665280.0;
+  // E(r) and O(r), the even and odd parts of the Pade approximant
+  auto pade = [](double r, double& E, double& O) {
+    const double r2 = r * r;
+    E = std::fma(r2, std::fma(r2, std::fma(r2, a6, a4), a2), 1.0);
+    O = r * std::fma(r2, std::fma(r2, a5, a3), 0.5);
+  };
+  double E, O;
+  if constexpr (kRange == kTanhN0) {
+    // n = 0: r = 2|x|, p = 1, and the general form's quotient is (2 O)/(2 E), which rounds as O/E; O is odd in r,
+    // so r = 2x gives the sign (and tanh(-0) = -0) without copysign. Eight operations and the division, against
+    // some thirty.
+    pade(2.0 * x, E, O);
+    return O / E;
+  }
   const double a = std::fabs(x);
-  const double v = (a > 20.0 ? 20.0 : a) * 2.0;  // NaN stays NaN (the comparison is false)
-  const double m = std::fma(v, log2e, magic);
+  // clamped where tanh rounds to 1 (the ranges n <= 2 need no clamp); NaN stays NaN (the comparison is false)
+  const double b = (kRange & kTanhN3) == 0 ? a : (a > 20.0 ? 20.0 : a);
+  const double v = b * 2.0;
+  const double m = std::fma(b, 2.0 * log2e, magic);  // = fma(v, log2e, magic): the doubling is exact
   const double n = m - magic;
   const double r = std::fma(-n, ln2_lo, std::fma(-n, ln2_hi, v));  // v - n ln2_hi is exact (Sterbenz)
-  const double r2 = r * r;
-  const double E = std::fma(r2, std::fma(r2, std::fma(r2, a6, a4), a2), 1.0);
-  const double O = r * std::fma(r2, std::fma(r2, a5, a3), 0.5);
+  pade(r, E, O);
   const double p = pow2_from_magic(m);
   const double den = std::fma(p + 1.0, E, (p - 1.0) * O);
   // Far from 0 (n >= 3, tanh > 0.70) write tanh = 1 - 2 (E - O)/den: the quotient's rounding then counts
   // relative to 1 - tanh, not to tanh. One division either way.
-  // Both forms in one: num = A E + B O with (A, B) = (p - 1, p + 1) near 0 (where p - 1 >= 0) or (-2, 2) far
-  // from it, and tanh = q or 1 + q, q = num/den: the second choice is read off A's sign. Two
-  // selects on `far` let GCC's jump threading put the division into both arms (two divisions per vector step);
-  // selecting with bit masks instead cost the (latency-bound) scalar careful steps ~10 %.
-  const bool far = n >= 3.0;
-  const double A = far ? -2.0 : p - 1.0, B = far ? 2.0 : p + 1.0;
-  const double q = std::fma(A, E, B * O) / den;
-  return std::copysign(A < 0.0 ? 1.0 + q : q, x);
+  if constexpr ((kRange & kTanhN3) == 0) {
+    return std::copysign(std::fma(p - 1.0, E, (p + 1.0) * O) / den, x);
+  } else if constexpr (kRange == kTanhN3) {
+    return std::copysign(1.0 + std::fma(-2.0, E, 2.0 * O) / den, x);
+  } else {
+    // Both forms in one: num = A E + B O with (A, B) = (p - 1, p + 1) near 0 (where p - 1 >= 0) or (-2, 2) far
+    // from it, and tanh = q or 1 + q, q = num/den: the second choice is read off A's sign. Two selects on `far`
+    // let GCC's jump threading put the division into both arms (two divisions per vector step); selecting with
+    // bit masks instead cost the (latency-bound) scalar careful steps ~10 %. In the vector chunks the selects
+    // cost more: with n known, the kernel runs ~15 % faster (kTanhN12, bench/NOTES.md §24).
+    const bool far = n >= 3.0;
+    const double A = far ? -2.0 : p - 1.0, B = far ? 2.0 : p + 1.0;
+    const double q = std::fma(A, E, B * O) / den;
+    return std::copysign(A < 0.0 ? 1.0 + q : q, x);
+  }
 }
 
 // 1/sqrt(u) for 1 <= u <= 2^60, without the divider: the sqrt loss's l'(s) = s/sqrt(1 + s^2) took one
