@@ -211,6 +211,30 @@ def test_fast_chunks_match_the_careful_path(loss, beta, precision):
             assert getattr(solo, f) == getattr(fast, f)[i], (i, f)
 
 
+def test_chunks_whose_arguments_leave_their_range_of_tanh_match_the_careful_path():
+    """In double, a vector chunk whose lanes' arguments s = x y all lie in one range of tanh's reduction n takes a
+    shorter form of tanh for that range (fast_math.hpp) and retakes a lane whose s left it at some step. Groups of
+    alike chains, so that whole blocks go through each range: |s| growing 1.7x a step through every switch (GD at
+    eta y^2 = 2.7 from a tiny x: a chunk leaves its range at the top), |s| shrinking (GF from s0 ~ 2: at the
+    bottom), |s| starting on a switch; each must give the careful path's bits."""
+    rng = np.random.default_rng(29)
+    n = 256
+    u = rng.uniform(size=n)
+    groups = {
+        "growing": (1e-5 * (1 + 0.1 * u) / np.sqrt(27), np.sqrt(27) * (1 + 0.002 * u), 0.1, 300),
+        "shrinking": (1.0 + 0.1 * u, 2.0 + 0.1 * u, 0.05, 400),
+        "on a switch": (0.8664 + 1e-4 * u, np.ones(n), 0.01, 300),
+    }
+    for name, (x0, y0, eta, steps) in groups.items():
+        kw = dict(precision="double", max_steps=steps, band=(1.9, 2.05))
+        fast = eos.single_neuron(x0, y0, eta, "logistic", **kw)
+        careful = eos.single_neuron(x0, y0, eta, "logistic", record_every=1, **kw)
+        s = np.abs(careful.trajectory[:, :, 0] * careful.trajectory[:, :, 1])
+        assert np.nanmin(s) < 0.17 and np.nanmax(s) > (0.866 if name == "on a switch" else 0.87), name
+        for f in ("x", "y", "steps", "converged", "t_cross", "s_cross", "band_steps", "flips"):
+            np.testing.assert_array_equal(getattr(fast, f), getattr(careful, f), err_msg=f"{name} {f}")
+
+
 @pytest.mark.parametrize("precision", ["double", "double-double"])
 def test_convergence_found_at_its_step_though_chunks_test_it_at_their_end(precision):
     """The fast chunks test convergence once, at their end (single_neuron_may_have_settled), and retake a lane

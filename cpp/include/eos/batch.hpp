@@ -9,6 +9,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -17,6 +18,7 @@
 #include <limits>
 #include <string>
 #include <type_traits>
+#include <utility>
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -186,13 +188,15 @@ inline bool settle_filter(double rest, double scale, double edge, double eps, do
 //   careful_step(State&, j, i, t) -> Status: step t of lane j with every test; kDiverged leaves the lane as it
 //     was (the chain keeps its last finite iterate);
 //   Seen and seen_at_start(const State&) -> Seen: what the lanes' fast steps have seen in a chunk so far;
-//   fast_step<kMasked, kCount>(State&, j, a, Seen&): one step of lane j computing only the update, what it adds
-//     to Seen and the per-step counters of counting mode kCount (below); with kMasked, lanes with a == 0 (empty
-//     or stopped) keep their state;
-//   after_chunk(State&, j, a, Seen&, c, counted): may add the chunk's last value to Seen; bit 0 set if lane j may
-//     have had an event in the chunk's c steps; bits 1-2 the counting mode its counters needed (where more than
-//     the chunk's mode `counted`, the lane is retaken; otherwise after_chunk adds up what was not counted, for
-//     a == 1);
+//   domains (narrowest first, ending with kAnywhere: below) and, where there are several, side(const State&, j):
+//     the sides of lane j's next argument;
+//   fast_step<kMasked, kCount, kDomain>(State&, j, a, Seen&): one step of lane j computing only the update (by
+//     the form of kDomain), what it adds to Seen and the per-step counters of counting mode kCount (below); with
+//     kMasked, lanes with a == 0 (empty or stopped) keep their state;
+//   after_chunk<kDomain>(State&, j, a, Seen&, c, counted): may add the chunk's last value to Seen; bit 0 set if
+//     lane j may have had an event in the chunk's c steps or an argument outside kDomain; bits 1-2 the counting
+//     mode its counters needed (where more than the chunk's mode `counted`, the lane is retaken; otherwise
+//     after_chunk adds up what was not counted, for a == 1); bits 3 and up the sides of its next argument;
 //   Saved and save(const State&) -> Saved: the part of the lanes' state a fast step changes (the rest is
 //     recomputed, or is not touched by fast steps); restore(State&, const Saved& from, j): lane j back to its value
 //     in `from`.
@@ -204,6 +208,29 @@ inline constexpr std::int64_t kChunkSteps = 16;
 // is retaken): nothing, the flips (the single neuron's sign changes of x), or every counter (the band visits too).
 inline constexpr int kCountNone = 0, kCountFlips = 1, kCountAll = 2;
 
+// Domains. A loss whose formula takes a shorter form on some ranges of its argument (the double logistic loss:
+// tanh without the selects on its reduction's n, fast_math.hpp) names those ranges as sides (bits) and offers a
+// form for each domain, a union of sides. A chunk whose lanes' arguments all lie in one domain computes that form
+// alone, with the same bits as the general one, so which chunk a step ran in changes no result; a lane whose
+// argument left the chunk's domain at some step is retaken. kAnywhere, every side, is the general form, and the
+// only domain of models whose step has one form.
+inline constexpr int kAnywhere = ~0;
+
+// Model::domains from a loss's: narrowest first, then kAnywhere.
+template <std::size_t N> constexpr std::array<int, N + 1> and_anywhere(const std::array<int, N>& d) {
+  std::array<int, N + 1> all{};
+  for (std::size_t k = 0; k < N; ++k) all[k] = d[k];
+  all[N] = kAnywhere;
+  return all;
+}
+
+// f.template operator()<D>() for the first D of `domains` that holds every side in `sides` (kAnywhere holds all).
+template <auto domains, class F> void in_domain(int sides, F&& f) {
+  [&]<std::size_t... k>(std::index_sequence<k...>) {
+    (void)((((sides & ~domains[k]) == 0) && (f.template operator()<domains[k]>(), true)) || ...);
+  }(std::make_index_sequence<domains.size()>{});
+}
+
 template <Isa isa, class Model>
 std::int64_t advance_lanes(const Model& m, std::int64_t i0, std::int64_t count, std::int64_t k, bool fast,
                            bool fresh) {
@@ -212,6 +239,9 @@ std::int64_t advance_lanes(const Model& m, std::int64_t i0, std::int64_t count, 
   typename Model::State s;
   I chain[W], until[W], tv[W], act[W];
   I next = i0, still = 0, alive = 0;
+  // The next chunk's counting mode and the sides of its arguments: what the last chunk's lanes needed (bouncing
+  // chains flip and cross the band's edges chunk after chunk), or after refills what the lanes hold.
+  int counting = kCountNone, sides = kAnywhere;
   I clock = 0;  // steps taken by the lanes in this call; lane j's chain runs until clock == until[j]
   const I end = i0 + count;
 
@@ -259,12 +289,19 @@ std::int64_t advance_lanes(const Model& m, std::int64_t i0, std::int64_t count, 
     out_of_line<isa>(steps);
   };
 
+  // The sides of the lanes' next arguments, where no chunk has told them (after refills and retakes).
+  auto find_sides = [&]() {
+    if constexpr (Model::domains.size() > 1) {
+      I held = 0;
+      for (int j = 0; j < W; ++j) held |= act[j] ? m.side(s, j) : 0;
+      sides = int(held);
+    }
+  };
+
   // c <= kChunkSteps steps of every lane at once (kMasked: some lanes are empty or have stopped; kCount: what
-  // the fast steps count step by step), then the flagged lanes retaken from the chunk's start, and every lane whose
-  // counters needed more counting than the chunk did. A chunk counts what the previous one's lanes needed
-  // (bouncing chains flip and cross the band's edges chunk after chunk).
-  int counting = kCountNone;
-  auto chunk = [&]<bool kMasked, int kCount>(I c) {
+  // the fast steps count step by step; kDomain: where their arguments lie), then the flagged lanes retaken from
+  // the chunk's start, and every lane whose counters needed more counting than the chunk did.
+  auto chunk = [&]<bool kMasked, int kCount, int kDomain>(I c) {
     const typename Model::Saved start = m.save(s);
     typename Model::Seen seen = m.seen_at_start(s);
     // Unrolled, the lanes' vectors sit in one block of straight-line code, which the scheduled translation units
@@ -273,15 +310,17 @@ std::int64_t advance_lanes(const Model& m, std::int64_t i0, std::int64_t count, 
     // loss's 64 lanes, and the eight 256-bit vectors of 32 double lanes on AVX2 (NOTES §19).
     for (I t = 0; t < c; ++t)
 #pragma GCC unroll 8
-      for (int j = 0; j < W; ++j) m.template fast_step<kMasked, kCount>(s, j, kMasked ? act[j] : I(1), seen);
-    I flag[W], any = 0, needs = kCountNone;
+      for (int j = 0; j < W; ++j)
+        m.template fast_step<kMasked, kCount, kDomain>(s, j, kMasked ? act[j] : I(1), seen);
+    I flag[W], any = 0, needs = kCountNone, held = 0;
     for (int j = 0; j < W; ++j) {
-      const I ev = -act[j] & m.after_chunk(s, j, act[j], seen, c, kCount);  // every bit, for active lanes
-      needs = std::max(needs, ev >> 1);
-      flag[j] = (ev | I((ev >> 1) > kCount)) & 1;
+      const I ev = -act[j] & m.template after_chunk<kDomain>(s, j, act[j], seen, c, kCount);  // active lanes
+      needs = std::max(needs, (ev >> 1) & 3);
+      held |= ev >> 3;
+      flag[j] = (ev | I(((ev >> 1) & 3) > kCount)) & 1;
       any |= flag[j];
     }
-    counting = int(needs);
+    counting = int(needs), sides = int(held);
     for (int j = 0; j < W; ++j) tv[j] += c * (act[j] & (1 - flag[j]));
     if (!any) return;
     for (int j = 0; j < W; ++j) {
@@ -289,6 +328,7 @@ std::int64_t advance_lanes(const Model& m, std::int64_t i0, std::int64_t count, 
       m.restore(s, start, j);
       retake(j, c);
     }
+    find_sides();  // the retaken lanes' sides
   };
 
   auto first_due = [&]() {  // the clock at which the next lane has had its k steps
@@ -301,19 +341,25 @@ std::int64_t advance_lanes(const Model& m, std::int64_t i0, std::int64_t count, 
     chain[j] = -1;
     refill(j);
   }
+  find_sides();
   I due = first_due();
   while (alive > 0) {
     const I c = std::min(kChunkSteps, due - clock);
     if (fast) {
       // Only the modes the model counts in are compiled (Model::counting: the mean model counts nothing; its
-      // double-double kernel, flattened with six chunk variants, ran 6x slower).
+      // double-double kernel, flattened with six chunk variants, ran 6x slower), and its domains only for full
+      // chunks (a masked chunk, the tail of a block, takes the general form).
       auto run = [&]<bool kMasked>() {
-        if (counting == kCountNone) {
-          chunk.template operator()<kMasked, kCountNone>(c);
-        } else if constexpr (Model::counting >= kCountFlips) {
-          if (counting == kCountFlips) chunk.template operator()<kMasked, kCountFlips>(c);
-          else chunk.template operator()<kMasked, kCountAll>(c);
-        }
+        auto in = [&]<int kDomain>() {
+          if (counting == kCountNone) {
+            chunk.template operator()<kMasked, kCountNone, kDomain>(c);
+          } else if constexpr (Model::counting >= kCountFlips) {
+            if (counting == kCountFlips) chunk.template operator()<kMasked, kCountFlips, kDomain>(c);
+            else chunk.template operator()<kMasked, kCountAll, kDomain>(c);
+          }
+        };
+        if constexpr (kMasked) in.template operator()<kAnywhere>();
+        else in_domain<Model::domains>(sides, in);
       };
       alive == W ? run.template operator()<false>() : run.template operator()<true>();
     } else {
@@ -327,6 +373,7 @@ std::int64_t advance_lanes(const Model& m, std::int64_t i0, std::int64_t count, 
     if (changed) {
       for (int j = 0; j < W; ++j)
         if (chain[j] >= 0 && (!act[j] || until[j] == clock)) refill(j);
+      find_sides();
       due = first_due();
     }
   }

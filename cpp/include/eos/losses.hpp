@@ -6,6 +6,7 @@
 // 1 - eta q(s) big^2 per step.
 #pragma once
 
+#include <array>
 #include <type_traits>
 
 #include "eos/real.hpp"
@@ -15,6 +16,14 @@ namespace eos {
 // l(s) = log(2 cosh s): the rescaled symmetrised logistic loss, l' = tanh, beta = 2.
 template <class T> struct Logistic {
   T d1(T s) const { return math::tanh(s); }
+  // In double, tanh's form depends on the range of its reduction's n (fast_math.hpp): those ranges are the loss's
+  // sides, consecutive intervals of |s| (bits kTanhN0, kTanhN12, kTanhN3), and its domains the unions of them
+  // with a shorter form, narrowest first: a vector chunk whose arguments all lie in one computes l' by that form
+  // alone, with the same bits (batch.hpp).
+  static constexpr bool split = std::is_same_v<T, double>;
+  static constexpr std::array<int, 3> domains{fast::kTanhN0, fast::kTanhN0 | fast::kTanhN12, fast::kTanhN3};
+  static constexpr int sides(double lo, double hi) { return fast::tanh_ranges(lo, hi); }  // of |s| in [lo, hi]
+  template <int kDomain> T d1_on(T s) const requires split { return fast::tanh<kDomain>(s); }
   T d2(T s) const {
     const T t = math::tanh(s);
     return T(1) - t * t;

@@ -133,6 +133,7 @@ template <class T, class Out> struct MeanModelKernel {
   struct Model {
     static constexpr int width = MeanModelKernel::width;
     static constexpr int counting = kCountNone;  // no per-step counters
+    static constexpr std::array domains{kAnywhere};  // one form of the step for every argument
     using I = std::int64_t;
     struct State {
       Lanes<T, width> A, b, e, d, g, dg;  // g, dg: g(b) and g'(b) at the current b, carried step to step
@@ -211,7 +212,7 @@ template <class T, class Out> struct MeanModelKernel {
       return v;
     }
     // The update, and what it adds to Seen (the mean model keeps no per-step counters: kCount changes nothing).
-    template <bool kMasked, int kCount> void fast_step(State& s, int j, I a, Seen& seen) const {
+    template <bool kMasked, int kCount, int> void fast_step(State& s, int j, I a, Seen& seen) const {
       const T A = s.A.get(j), b = s.b.get(j), g = s.g.get(j), dg = s.dg.get(j), e = s.e.get(j);
       T An, bn;
       update(A, b, g, dg, e, s.d.get(j), An, bn);
@@ -224,7 +225,7 @@ template <class T, class Out> struct MeanModelKernel {
     }
     // A non-finite value, a possible first crossing of the edge, or a possible convergence at any of the chunk's
     // steps (mean_model_may_have_settled at its end).
-    I after_chunk(const State& s, int j, I, const Seen& seen, I, bool) const {
+    template <int> I after_chunk(const State& s, int j, I, const Seen& seen, I, int) const {
       const T A = s.A.get(j), b = s.b.get(j), e = s.e.get(j), g = s.g.get(j);
       const I finite = (math::abs(A) <= big) & (math::abs(b) <= big);
       const double edge = double(edge_of(e, s.d.get(j), g));

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cstdint>
 #include <limits>
@@ -113,6 +114,14 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
   template <class L> struct Model {
     static constexpr int width = SingleNeuronKernel::width;
     static constexpr int counting = kCountAll;
+    static constexpr bool split = [] {
+      if constexpr (requires { L::split; }) return L::split;
+      return false;
+    }();
+    static constexpr auto domains = [] {
+      if constexpr (split) return and_anywhere(L::domains);
+      else return std::array{kAnywhere};
+    }();
     using I = std::int64_t;
     struct State {
       Lanes<T, width> x, y, e, sc;
@@ -192,17 +201,41 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
     // What the fast steps of a chunk have seen: the range of eta y^2 (ChunkRange), from which after_chunk reads a
     // possible first crossing of the edge, whether x may have changed sign and, where the range lies wholly inside
     // or outside the band, its c or 0 visits.
-    using Seen = ChunkRange<width>;
+    // With a split loss, also the range of the arguments |s| over the chunk's steps, at the ends that can leave
+    // the chunk's domain.
+    struct Seen : ChunkRange<width> {
+      double arg_lo[width], arg_hi[width];
+    };
     // The start's value is not computed here: the chunk's first fast step adds it to the range (and 0 as the
     // start changes no answer, eta y^2 being >= 0).
     Seen seen_at_start(const State&) const {
       Seen v;
       for (int j = 0; j < width; ++j) v.start(j, 0.0);
+      if constexpr (split) std::fill_n(v.arg_lo, width, huge<double>()), std::fill_n(v.arg_hi, width, 0.0);
       return v;
+    }
+    // Whether arguments of domain kDomain can leave it through the top (large |s|) or the bottom (small |s|).
+    template <int kDomain> static constexpr bool leaves_above = (L::sides(0x1p1023, 0x1p1023) & ~kDomain);
+    template <int kDomain> static constexpr bool leaves_below = (L::sides(0.0, 0.0) & ~kDomain);
+    // The sides of lane j's next argument, x y (split losses: T is double, so this is the argument exactly).
+    I side(const State& s, int j) const {
+      const double a = math::abs(s.x.get(j) * s.y.get(j));
+      return L::sides(a, a);
+    }
+    // l'(s) by the form of domain kDomain, keeping the range of |s| where it can leave the domain.
+    template <int kDomain> T d1_on(T s, int j, Seen& seen) const {
+      if constexpr (kDomain == kAnywhere) {
+        return loss.d1(s);
+      } else {
+        const double a = math::abs(s);
+        if constexpr (leaves_above<kDomain>) seen.arg_hi[j] = std::max(seen.arg_hi[j], a);
+        if constexpr (leaves_below<kDomain>) seen.arg_lo[j] = std::min(seen.arg_lo[j], a);
+        return loss.template d1_on<kDomain>(s);
+      }
     }
     // The update, the range of eta y^2 and, by the chunk's counting mode (kCountFlips, kCountAll: batch.hpp), the
     // flips and the band visits.
-    template <bool kMasked, int kCount> void fast_step(State& s, int j, I a, Seen& seen) const {
+    template <bool kMasked, int kCount, int kDomain> void fast_step(State& s, int j, I a, Seen& seen) const {
       const T xi = s.x.get(j), yi = s.y.get(j), e = s.e.get(j);
       // eta yi^2 for the range from the high words: within 6 2^-53 relative of double(e yi^2) (two roundings,
       // three dropped low words, the rounding of e yi^2 itself), which ChunkRange allows for; in double, the same
@@ -211,7 +244,7 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
       // step's start, and after_chunk adds the chunk's last.
       const double yid = double(yi);
       seen.add(j, double(e) * yid * yid);
-      const T eg = e * loss.d1(xi * yi);
+      const T eg = e * d1_on<kDomain>(xi * yi, j, seen);
       const T xn = math::fnma(eg, yi, xi), yn = math::fnma(eg, xi, yi);
       if constexpr (kCount >= kCountFlips) s.nf[j] += a & sign_flipped(xi, xn);
       if constexpr (kCount >= kCountAll) s.nb[j] += a & in_band(e * yn * yn);
@@ -223,8 +256,9 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
     // y^2 range reaches 1: x' = x (1 - eta q y^2) with q = l'(s)/s in (0, 1], so eta y^2 < 1 keeps the sign of x
     // (the computed l' exceeds |s| by a few ulps at most, far inside the margin), and such a chunk had none. The
     // band needs counting where the range straddles one of its ends; otherwise, where the chunk did not count, its
-    // c or 0 band visits are added here.
-    I after_chunk(State& s, int j, I a, Seen& seen, I c, int counted) const {
+    // c or 0 band visits are added here. With a split loss, bit 0 is also set where an argument may have left the
+    // chunk's domain, and bits 3 and up are the sides of the next argument.
+    template <int kDomain> I after_chunk(State& s, int j, I a, Seen& seen, I c, int counted) const {
       const T x = s.x.get(j), y = s.y.get(j);
       const double e = double(s.e.get(j)), xd = double(x), yd = double(y), ey2 = e * yd * yd;
       seen.add(j, ey2);
@@ -233,7 +267,17 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
       const I inside = seen.inside(j, lo_d, hi_d), outside = seen.outside(j, lo_d, hi_d);
       if (counted < kCountAll) s.nb[j] += c * (a & inside);
       const I needs = (inside | outside) ? I(seen.below(j, 1.0) ? kCountNone : kCountFlips) : I(kCountAll);
-      return ((1 - finite) | crossing | I(single_neuron_may_have_settled(e * xd * xd, ey2, eps))) | (needs << 1);
+      I left = 0, next = 0;
+      if constexpr (split) {
+        if constexpr (kDomain != kAnywhere) {
+          const double least = leaves_below<kDomain> ? seen.arg_lo[j] : 0.0;
+          const double most = leaves_above<kDomain> ? seen.arg_hi[j] : huge<double>();
+          left = (L::sides(least, most) & ~kDomain) != 0;
+        }
+        next = side(s, j);
+      }
+      return ((1 - finite) | crossing | left | I(single_neuron_may_have_settled(e * xd * xd, ey2, eps))) |
+             (needs << 1) | (next << 3);
     }
     // What a fast step changes that restore cannot recompute (above is e y^2 >= 2 at the restored y).
     struct Saved {
