@@ -1,6 +1,6 @@
 // Binding of the kernels' own arithmetic, for testing it against mpmath: eos._core._tanh, eos._core._tanh_forms
-// (double), eos._core._gauss (double, x87 long double and double-double), eos._core._gauss_dd (double-double, both words of each result)
-// and eos._core._dd (double-double operations).
+// (double), eos._core._gauss (double, x87 long double and double-double), eos._core._gauss_dd (double-double,
+// both words of each result) and eos._core._dd (double-double operations).
 #include <algorithm>
 #include <cmath>
 

@@ -93,7 +93,7 @@ template <int kRange = kTanhAny> inline double tanh(double x) {
     // from it, and tanh = q or 1 + q, q = num/den: the second choice is read off A's sign. Two selects on `far`
     // let GCC's jump threading put the division into both arms (two divisions per vector step); selecting with
     // bit masks instead cost the (latency-bound) scalar careful steps ~10 %. In the vector chunks the selects
-    // cost more: with n known, the kernel runs ~15 % faster (kTanhN12, bench/NOTES.md §24).
+    // cost more: a chunk that knows n <= 2 runs ~12 % faster (bench/NOTES.md §24).
     const bool far = n >= 3.0;
     const double A = far ? -2.0 : p - 1.0, B = far ? 2.0 : p + 1.0;
     const double q = std::fma(A, E, B * O) / den;
