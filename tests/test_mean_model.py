@@ -82,7 +82,7 @@ def test_bias_decreases_monotonically_and_t_cross_matches_trajectory():
 
 @pytest.mark.parametrize("precision", ["double", "double-double", "longdouble"])
 def test_fast_chunks_match_the_careful_path(precision):
-    """The vector kernels (double, double-double) take 16 steps of all lanes at a time and retake a lane step by
+    """The vector kernels (double, double-double) take 32 steps of all lanes at a time and retake a lane step by
     step when it flags an event; recording a trajectory turns the chunks off; lanes take the next chain when
     theirs stops. All give the same bits, on chains that converge (below and above η*), cross the edge, diverge,
     and still run."""
@@ -121,7 +121,7 @@ def test_convergence_found_at_its_step_though_chunks_test_it_at_their_end(precis
     kw = dict(b0=b0, precision=precision, max_steps=3000)
     fast = eos.mean_model(A0, eta, d, **kw)
     careful = eos.mean_model(A0, eta, d, record_every=3000, **kw)
-    assert fast.converged.sum() > n // 3 and len(np.unique(fast.steps[fast.converged] % 16)) == 16
+    assert fast.converged.sum() > n // 3 and len(np.unique(fast.steps[fast.converged] % 32)) == 32
     for f in ("A", "b", "steps", "converged", "diverged", "t_cross"):
         np.testing.assert_array_equal(getattr(fast, f), getattr(careful, f), err_msg=f)
 

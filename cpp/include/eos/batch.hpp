@@ -200,10 +200,12 @@ inline bool settle_filter(double rest, double scale, double edge, double eps, do
 //   Saved and save(const State&) -> Saved: the part of the lanes' state a fast step changes (the rest is
 //     recomputed, or is not touched by fast steps); restore(State&, const Saved& from, j): lane j back to its value
 //     in `from`.
-// Steps per chunk. 16: per chunk the engine saves the lanes, checks them and hands out steps. Against 8: 2-7 %
-// faster kernels (all but sqrt, 3 % slower) and 0-5 % on 10^6 chains x 200 steps; 32 gained nothing more and
-// retakes twice as many steps after an event. The models' after_chunk tests hold for chunks of up to 32 steps.
-inline constexpr std::int64_t kChunkSteps = 16;
+// Steps per chunk. 32: per chunk the engine saves the lanes, checks them (after_chunk, ~13 % of a 16-step double
+// logistic chunk once it also told the domains) and hands out steps. Against 16 (bench/NOTES.md §24): double
+// kernels 5-11 % faster, 10^6 chains x 200 steps 10-15 %, double-double and the mean model unchanged, and the
+// converging workloads (bench/converging.py), which retake twice as many steps after an event, unchanged. The
+// models' after_chunk tests hold for chunks of up to 32 steps.
+inline constexpr std::int64_t kChunkSteps = 32;
 // What a chunk's fast steps count step by step, in increasing order (a lane that needs more than its chunk counted
 // is retaken): nothing, the flips (the single neuron's sign changes of x), or every counter (the band visits too).
 inline constexpr int kCountNone = 0, kCountFlips = 1, kCountAll = 2;
