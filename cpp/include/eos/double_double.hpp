@@ -220,11 +220,11 @@ struct ReducedExp {
   dd t, E, O;
   // P = 2^n t, for n >= -1022 (tanh, exp; gauss applies 2^n itself, in two halves): the scaling is exact.
   dd P() const {
-    const double p = fast::pow2_from_magic(n + 0x1.8p52);
+    const double p = fast::pow2_from_magic(n + fast::kMagic);
     return {t.hi * p, t.lo * p};
   }
   explicit ReducedExp(const dd& v) {
-    constexpr double magic = 0x1.8p52, four_log2e = 0x1.71547652b82fep+2;
+    constexpr double magic = fast::kMagic, four_log2e = 4 * fast::kLog2e;  // exact
     // ln2/4 in three parts; L1 has 39 significant bits, so k L1 is exact for |k| < 2^14 (|v| < 2270).
     constexpr double L1 = 0x1.62e42fefa4000p-3, L2 = -0x1.8432a1b0e2634p-45, L3 = 0x1.f97b57a079a19p-105;
     const double m = std::fma(v.hi, four_log2e, magic);

@@ -31,7 +31,11 @@
 
 namespace eos::fast {
 
-// 2^n for an integer-valued double 0 <= n < 1023, given m = n + 0x1.8p52 (so the low bits of m are n).
+// The reductions' constants, shared by tanh, gauss and double-double's exp: x + kMagic rounds x (|x| < 2^51) to an
+// integer held in the low bits of the sum, which pow2_from_magic reads; and log2(e) rounded to double.
+inline constexpr double kMagic = 0x1.8p52, kLog2e = 0x1.71547652b82fep0;
+
+// 2^n for an integer-valued double 0 <= n < 1023, given m = n + kMagic (so the low bits of m are n).
 inline double pow2_from_magic(double m) {
   const std::uint64_t bits = (std::bit_cast<std::uint64_t>(m) << 52) + (std::uint64_t(1023) << 52);
   return std::bit_cast<double>(bits);
@@ -47,7 +51,7 @@ inline constexpr int kTanhN0 = 1, kTanhN12 = 2, kTanhN3 = 4, kTanhAny = 7;
 // is widened by 2^-20 relative, far beyond the rounding of log2e (n = 0 for 2|x| log2e <= 1/2, n <= 2 for <= 5/2,
 // ties rounding to even). NaN bounds give none.
 constexpr int tanh_ranges(double lo, double hi) {
-  constexpr double n1 = 0.25 / 0x1.71547652b82fep0, n3 = 1.25 / 0x1.71547652b82fep0;  // where n reaches 1 and 3
+  constexpr double n1 = 0.25 / kLog2e, n3 = 1.25 / kLog2e;  // where n reaches 1 and 3
   constexpr double up = 1 + 0x1p-20, down = 1 - 0x1p-20;
   return (lo <= n1 * up ? kTanhN0 : 0) | (hi >= n1 * down && lo <= n3 * up ? kTanhN12 : 0) |
          (hi >= n3 * down ? kTanhN3 : 0);
@@ -55,7 +59,7 @@ constexpr int tanh_ranges(double lo, double hi) {
 
 // tanh in double, for arguments whose n lies in kRange (kTanhAny: any x).
 template <int kRange = kTanhAny> inline double tanh(double x) {
-  constexpr double magic = 0x1.8p52, log2e = 0x1.71547652b82fep0;
+  constexpr double magic = kMagic, log2e = kLog2e;
   constexpr double ln2_hi = 0x1.62e42fee00000p-1, ln2_lo = 0x1.a39ef35793c76p-33;  // n ln2_hi exact: n < 2^20
   constexpr double a2 = 5.0 / 44.0, a3 = 1.0 / 66.0, a4 = 1.0 / 792.0, a5 = 1.0 / 15840.0, a6 = 1.0 / 665280.0;
   // E(r) and O(r), the even and odd parts of the Pade approximant
@@ -117,7 +121,7 @@ inline double rsqrt(double u) {
 }
 
 inline long double tanh(long double x) {
-  constexpr double magic = 0x1.8p52, log2e = 0x1.71547652b82fep0;
+  constexpr double magic = kMagic, log2e = kLog2e;
   // ln2 = ln2_hi + ln2_lo with ln2_hi the double nearest ln2 (53 bits), so n ln2_hi is exact in long double.
   // Constants whose rounding to double costs nothing at this precision are doubles: x87 loads a double
   // operand straight into an arithmetic instruction, a long double costs a separate 80-bit load.

@@ -171,7 +171,7 @@ template <class T> inline GaussValues<T> gauss_tails(T b, T u, T phi1, T s2, T P
 // instantiate it.
 template <class L> inline GaussValues<L> gauss_x87(L b) {
   using K = GaussCoefficients<long double>;
-  constexpr double magic = 0x1.8p52, log2e = 0x1.71547652b82fep0;
+  constexpr double magic = kMagic, log2e = kLog2e;
   // ln2 = ln2_hi + ln2_lo with ln2_hi of 45 bits: n ln2_hi is exact in 64 bits for |n| < 2^19. Constants whose
   // rounding to double costs nothing here are doubles (x87 takes a double operand straight from memory).
   constexpr double ln2_hi = 0x1.62e42fefa39p-1, ln2_lo = 0x1.de6af278ece6p-46;
@@ -212,7 +212,7 @@ template <class T> inline GaussValues<T> gauss_libm(T b) {
 
 inline GaussValues<double> gauss(double b) {
   using K = GaussCoefficients<double>;
-  constexpr double magic = 0x1.8p52, log2e = 0x1.71547652b82fep0;
+  constexpr double magic = kMagic, log2e = kLog2e;
   constexpr double ln2_hi = 0x1.62e42fee00000p-1, ln2_lo = 0x1.a39ef35793c76p-33;  // n ln2_hi exact: n < 2^20
   const double a = std::fabs(b);
   const double u = a > K::u_max ? K::u_max : a;  // NaN stays NaN (the comparison is false)
@@ -260,7 +260,7 @@ template <std::size_t N> inline dd estrin(const dd (&c)[N], const dd* pw) { retu
 inline GaussValues<dd> gauss(const dd& b) {
   using K = GaussCoefficients<dd>;
   using ddops::add_ordered;
-  constexpr double magic = 0x1.8p52, inf = std::numeric_limits<double>::infinity();
+  constexpr double magic = kMagic, inf = std::numeric_limits<double>::infinity();
   const dd a = math::abs(b);
   const dd u = select(a.hi > K::u_max, dd(K::u_max), a);  // NaN stays NaN (the comparison is false)
   const dd u2 = u * u;
