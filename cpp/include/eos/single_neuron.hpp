@@ -202,7 +202,8 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
     // possible first crossing of the edge, whether x may have changed sign and, where the range lies wholly inside
     // or outside the band, its c or 0 visits.
     // With a split loss, also the range of the arguments |s| over the chunk's steps, at the ends that can leave
-    // the chunk's domain.
+    // the chunk's domain; `unbounded` stands for an end not kept (and starts a kept least |s|).
+    static constexpr double unbounded = std::numeric_limits<double>::max();
     struct Seen : ChunkRange<width> {
       double arg_lo[width], arg_hi[width];
     };
@@ -211,11 +212,11 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
     Seen seen_at_start(const State&) const {
       Seen v;
       for (int j = 0; j < width; ++j) v.start(j, 0.0);
-      if constexpr (split) std::fill_n(v.arg_lo, width, huge<double>()), std::fill_n(v.arg_hi, width, 0.0);
+      if constexpr (split) std::fill_n(v.arg_lo, width, unbounded), std::fill_n(v.arg_hi, width, 0.0);
       return v;
     }
     // Whether arguments of domain kDomain can leave it through the top (large |s|) or the bottom (small |s|).
-    template <int kDomain> static constexpr bool leaves_above = (L::sides(0x1p1023, 0x1p1023) & ~kDomain);
+    template <int kDomain> static constexpr bool leaves_above = (L::sides(unbounded, unbounded) & ~kDomain);
     template <int kDomain> static constexpr bool leaves_below = (L::sides(0.0, 0.0) & ~kDomain);
     // The sides of lane j's next argument, x y (split losses: T is double, so this is the argument exactly).
     I side(const State& s, int j) const {
@@ -271,7 +272,7 @@ template <class T, class Loss, class Out> struct SingleNeuronKernel {
       if constexpr (split) {
         if constexpr (kDomain != kAnywhere) {
           const double least = leaves_below<kDomain> ? seen.arg_lo[j] : 0.0;
-          const double most = leaves_above<kDomain> ? seen.arg_hi[j] : huge<double>();
+          const double most = leaves_above<kDomain> ? seen.arg_hi[j] : unbounded;
           left = (L::sides(least, most) & ~kDomain) != 0;
         }
         next = side(s, j);
